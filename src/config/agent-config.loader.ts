@@ -1,0 +1,143 @@
+import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { AgentConfig, agentConfigSchema } from './agent-config.schema';
+import { ConfigError } from './config-error';
+import { formatConfigIssues } from './config-issue.formatter';
+import { CONFIG_PATH_ENV, DEFAULT_CONFIG_PATH, ENV_OVERRIDES, ENV_PREFIX } from './config-sources.constant';
+
+export interface ConfigSources {
+  /** Command-line arguments after the script name. */
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface LoadedConfig {
+  config: AgentConfig;
+  /** Absolute path of the file the config came from. */
+  path: string;
+}
+
+/**
+ * Reads, merges and validates the configuration: the YAML file, then the
+ * environment overrides, then the schema, then the files it names. Throws
+ * ConfigError listing every problem found, so one run shows them all.
+ */
+export function loadAgentConfig(sources: ConfigSources): LoadedConfig {
+  const path = resolve(configPathFrom(sources));
+  const raw = readYamlFile(path);
+  const envProblems = applyEnvOverrides(raw, sources.env);
+  const parsed = agentConfigSchema.safeParse(raw, { reportInput: true });
+  const problems = [...envProblems, ...(parsed.success ? [] : formatConfigIssues(parsed.error.issues, agentConfigSchema))];
+  if (!parsed.success || problems.length > 0) {
+    throw new ConfigError(path, problems);
+  }
+  const fileProblems = checkReferencedFiles(parsed.data, path);
+  if (fileProblems.length > 0) {
+    throw new ConfigError(path, fileProblems);
+  }
+  return { config: parsed.data, path };
+}
+
+function configPathFrom({ argv, env }: ConfigSources): string {
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index] ?? '';
+    if (arg === '--config') {
+      const value = argv[index + 1];
+      if (value === undefined || value === '') {
+        throw new ConfigError('command line', ['--config: missing, expected a path to the YAML config file']);
+      }
+      return value;
+    }
+    if (arg.startsWith('--config=')) {
+      return arg.slice('--config='.length);
+    }
+    throw new ConfigError('command line', [`${arg}: unknown argument, expected --config PATH`]);
+  }
+  return env[CONFIG_PATH_ENV] || DEFAULT_CONFIG_PATH;
+}
+
+function readYamlFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new ConfigError(path, [
+      `config file: ${reason}; pass --config PATH or set ${CONFIG_PATH_ENV} (default ${DEFAULT_CONFIG_PATH})`,
+    ]);
+  }
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(path, document.errors.map((error) => `YAML syntax: ${error.message.split('\n')[0]}`));
+  }
+  const value: unknown = document.toJS();
+  if (value === null || value === undefined) {
+    return {};
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(path, ['(top level): expected a mapping of sections (grpc:, http:, log: ...)']);
+  }
+  return value as Record<string, unknown>;
+}
+
+function applyEnvOverrides(raw: Record<string, unknown>, env: ConfigSources['env']): string[] {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || name === CONFIG_PATH_ENV || value === undefined) {
+      continue;
+    }
+    const keyPath = ENV_OVERRIDES[name];
+    if (keyPath === undefined) {
+      problems.push(`${name}: unknown environment variable (known: ${[CONFIG_PATH_ENV, ...Object.keys(ENV_OVERRIDES)].join(', ')})`);
+      continue;
+    }
+    setPath(raw, keyPath, value);
+  }
+  return problems;
+}
+
+function setPath(target: Record<string, unknown>, keyPath: readonly string[], value: string): void {
+  let node = target;
+  for (const key of keyPath.slice(0, -1)) {
+    const next = node[key];
+    if (next === undefined || next === null) {
+      node[key] = {};
+    } else if (typeof next !== 'object' || Array.isArray(next)) {
+      return; // the schema reports the wrong type of the section itself
+    }
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keyPath[keyPath.length - 1] as string] = value;
+}
+
+/** TLS material must exist and look right now, not at the first handshake. */
+function checkReferencedFiles(config: AgentConfig, configPath: string): string[] {
+  if (config.grpc.insecure) {
+    return [];
+  }
+  const { tls } = config.grpc;
+  return [
+    checkPemFile('grpc.tls.cert_file', tls.cert_file, 'CERTIFICATE', 'a PEM certificate', configPath),
+    checkPemFile('grpc.tls.key_file', tls.key_file, 'PRIVATE KEY', 'a PEM private key', configPath),
+    checkPemFile('grpc.tls.client_ca_file', tls.client_ca_file, 'CERTIFICATE', 'a PEM CA certificate bundle', configPath),
+  ].filter((problem): problem is string => problem !== undefined);
+}
+
+function checkPemFile(key: string, path: string, marker: string, expected: string, configPath: string): string | undefined {
+  if (!isAbsolute(path)) {
+    return `${key}: got ${JSON.stringify(path)}, expected an absolute path (relative paths depend on the working directory; config is ${configPath})`;
+  }
+  try {
+    accessSync(path, fsConstants.R_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'not readable by the agent' : code;
+    return `${key}: ${JSON.stringify(path)}: ${reason}, expected ${expected}`;
+  }
+  const text = readFileSync(path, 'utf8');
+  if (!text.includes(`-----BEGIN `) || !text.includes(marker)) {
+    return `${key}: ${JSON.stringify(path)} does not contain ${expected} (no "-----BEGIN ... ${marker}-----" block)`;
+  }
+  return undefined;
+}

@@ -1,0 +1,134 @@
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { GRANTABLE_ROLES, Role } from '../access/role.enum';
+
+/*
+ * The whole configuration, validated once at boot (config/agent-config.loader.ts).
+ * Keys are snake_case as an operator writes them in YAML; every object is strict so a
+ * mistyped key stops the agent instead of being silently ignored. Defaults suit a
+ * Debian ocserv host. docs/configuration.md lists every key; keep the two in step.
+ */
+
+const LISTEN_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+const LISTEN_EXPECTED = 'expected host:port with a port 0-65535, e.g. 0.0.0.0:9090 or [::]:9090';
+
+const listenAddress = z
+  .string()
+  .regex(LISTEN_PATTERN, { error: LISTEN_EXPECTED })
+  .refine((value) => Number(LISTEN_PATTERN.exec(value)?.[2]) <= 65535, { error: LISTEN_EXPECTED });
+
+const filePath = z.string().min(1, { error: 'expected a non-empty file path' });
+
+const positiveInt = (max: number) =>
+  z
+    .number()
+    .int({ error: 'expected a whole number' })
+    .min(1, { error: 'expected a whole number >= 1' })
+    .max(max, { error: `expected a whole number <= ${max}` });
+
+const cidr = z.string().refine(
+  (value) => {
+    const [address, prefix, ...rest] = value.split('/');
+    const family = isIP(address ?? '');
+    if (family === 0 || rest.length > 0) return false;
+    if (prefix === undefined) return true;
+    const bits = Number(prefix);
+    return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+  },
+  { error: 'expected an IP network like 10.0.0.0/8 or 2001:db8::/32' },
+);
+
+const ipAddress = z.string().refine((value) => isIP(value) !== 0, { error: 'expected an IPv4 or IPv6 address' });
+
+const tlsSchema = z
+  .strictObject({
+    cert_file: filePath.default('/etc/ocserv-agent/tls/server.crt'),
+    key_file: filePath.default('/etc/ocserv-agent/tls/server.key'),
+    client_ca_file: filePath.default('/etc/ocserv-agent/tls/ca.crt'),
+  })
+  .prefault({});
+
+const accessSchema = z
+  .strictObject({
+    identities: z
+      .record(z.string().min(1, { error: 'expected a certificate CN or SAN value' }), z.enum(GRANTABLE_ROLES))
+      .default({}),
+    default_role: z.enum(Role).default(Role.None),
+    insecure_role: z.enum(Role).default(Role.Reader),
+  })
+  .prefault({});
+
+const grpcSchema = z
+  .strictObject({
+    listen: listenAddress.default('0.0.0.0:9090'),
+    insecure: z.boolean().default(false),
+    tls: tlsSchema,
+    access: accessSchema,
+    reflection: z.boolean().default(false),
+    max_receive_message_bytes: positiveInt(64 * 1024 * 1024).default(4 * 1024 * 1024),
+    shutdown_timeout_ms: positiveInt(300_000).default(10_000),
+  })
+  .prefault({});
+
+const httpSchema = z
+  .strictObject({
+    listen: listenAddress.default('127.0.0.1:9091'),
+  })
+  .prefault({});
+
+const logSchema = z
+  .strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    format: z.enum(['json', 'pretty']).default('json'),
+  })
+  .prefault({});
+
+const sessionSchema = z
+  .strictObject({
+    ttl_seconds: positiveInt(30 * 24 * 3600).default(24 * 3600),
+    max_sessions: positiveInt(10_000_000).default(100_000),
+    cleanup_interval_seconds: positiveInt(24 * 3600).default(60),
+  })
+  .prefault({});
+
+const staticDecisionSchema = z
+  .strictObject({
+    allowed: z.boolean().default(false),
+    deny_reason: z.string().max(256).default('connections are not allowed by the agent configuration'),
+    routes: z.array(cidr).max(1024).default([]),
+    dns_servers: z.array(ipAddress).max(16).default([]),
+  })
+  .prefault({});
+
+const authorizationSchema = z
+  .strictObject({
+    mode: z.enum(['static']).default('static'),
+    static: staticDecisionSchema,
+  })
+  .prefault({});
+
+export const agentConfigSchema = z
+  .strictObject({
+    agent: z
+      .strictObject({
+        id: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,128}$/, { error: 'expected 1-128 characters of A-Z a-z 0-9 . _ -' })
+          .default(() => hostname()),
+      })
+      .prefault({}),
+    grpc: grpcSchema,
+    http: httpSchema,
+    log: logSchema,
+    session: sessionSchema,
+    authorization: authorizationSchema,
+  })
+  .prefault({});
+
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+export type GrpcConfig = AgentConfig['grpc'];
+export type AccessConfig = GrpcConfig['access'];
+export type SessionConfig = AgentConfig['session'];
+export type LogConfig = AgentConfig['log'];
+export type StaticDecisionConfig = AgentConfig['authorization']['static'];

@@ -1,0 +1,90 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { finalize, fromEvent, Observable, take, takeUntil, tap, throwError, catchError } from 'rxjs';
+import { Clock } from '../clock/clock';
+import { auditTargetOf } from './audit-target';
+import { CallerResolver } from './caller-resolver.service';
+import { grpcCallOf, grpcMethodOf, msUntilDeadline } from './grpc-call';
+import { grpcStatusName } from './grpc-status.map';
+import { GrpcWireError } from './grpc-wire-error';
+import { RpcCallRecorder } from './rpc-call.recorder';
+
+/**
+ * Wraps every admitted gRPC call:
+ * - a call whose deadline already passed or that was cancelled does no work;
+ * - when the caller cancels (or its deadline fires) mid-call, the handler's
+ *   observable is unsubscribed, which stops streams and any work built on it;
+ * - every error leaves as a GrpcWireError (never a plain Error, which grpc-js
+ *   would send as UNKNOWN);
+ * - exactly one log line (and audit line for mutating RPCs) when the call ends.
+ */
+@Injectable()
+export class GrpcCallInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly callers: CallerResolver,
+    private readonly recorder: RpcCallRecorder,
+    private readonly clock: Clock,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const startedAt = performance.now();
+    const call = grpcCallOf(context);
+    const method = grpcMethodOf(context);
+    const caller = this.callers.resolve(call);
+    const auditTarget = auditTargetOf(context, this.reflector);
+    let failure: GrpcWireError | undefined;
+
+    const finish = (): void => {
+      this.recorder.record({
+        method,
+        caller,
+        code: failure === undefined ? 'OK' : grpcStatusName(failure.code),
+        durationMs: performance.now() - startedAt,
+        details: failure?.details,
+        auditTarget,
+      });
+    };
+
+    const refusal = this.refusalBeforeStart(call);
+    if (refusal !== undefined) {
+      failure = refusal;
+      finish();
+      return throwError(() => refusal);
+    }
+
+    const callerGone$ = fromEvent(call, 'cancelled').pipe(
+      take(1),
+      tap(() => {
+        failure ??= this.cancellationError(call);
+      }),
+    );
+
+    return next.handle().pipe(
+      takeUntil(callerGone$),
+      catchError((error: unknown) => {
+        const wireError = GrpcWireError.from(error);
+        failure ??= wireError;
+        return throwError(() => wireError);
+      }),
+      finalize(finish),
+    );
+  }
+
+  private refusalBeforeStart(call: ReturnType<typeof grpcCallOf>): GrpcWireError | undefined {
+    if (msUntilDeadline(call, this.clock.nowMs()) <= 0) {
+      return GrpcWireError.of(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded before the agent started the call');
+    }
+    if (call.cancelled) {
+      return GrpcWireError.of(GrpcStatus.CANCELLED, 'call cancelled by the client before it started');
+    }
+    return undefined;
+  }
+
+  private cancellationError(call: ReturnType<typeof grpcCallOf>): GrpcWireError {
+    return msUntilDeadline(call, this.clock.nowMs()) <= 0
+      ? GrpcWireError.of(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded while the call was running')
+      : GrpcWireError.of(GrpcStatus.CANCELLED, 'call cancelled by the client');
+  }
+}

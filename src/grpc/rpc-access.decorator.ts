@@ -1,0 +1,18 @@
+import { SetMetadata } from '@nestjs/common';
+import { Role } from '../access/role.enum';
+
+export const REQUIRED_ROLE_KEY = 'ocserv-agent:required-role';
+export const AUDIT_TARGET_KEY = 'ocserv-agent:audit-target';
+
+/** The least role a caller needs for this RPC. A handler without it is refused (fail closed). */
+export const RequiresRole = (role: Role): MethodDecorator => SetMetadata(REQUIRED_ROLE_KEY, role);
+
+/** Any caller that passed the TLS handshake (health checks). */
+export const AnyVerifiedCaller = (): MethodDecorator => SetMetadata(REQUIRED_ROLE_KEY, Role.None);
+
+/** What a mutating RPC acts on, for the audit line, e.g. `user=alice session=abc`. */
+export type AuditTargetOf = (request: never) => string;
+
+/** Marks a mutating RPC: every call, allowed or not, writes one audit log line. */
+export const Audited = <TRequest>(targetOf: (request: TRequest) => string): MethodDecorator =>
+  SetMetadata(AUDIT_TARGET_KEY, targetOf);

@@ -1,0 +1,21 @@
+import { AgentError } from '../errors/agent-error';
+import type { Timestamp } from '../generated/google/protobuf/timestamp';
+
+const MAX_NANOS = 999_999_999;
+
+/** An optional google.protobuf.Timestamp as epoch milliseconds; undefined when unset. */
+export function timestampToMs(value: Timestamp | null | undefined, field: string): number | undefined {
+  if (value === null || value === undefined) {
+    return undefined;
+  }
+  const { seconds, nanos } = value;
+  if (!Number.isSafeInteger(seconds) || seconds < 0 || !Number.isInteger(nanos) || nanos < 0 || nanos > MAX_NANOS) {
+    throw AgentError.invalidArgument(`${field} must be a timestamp after 1970-01-01 with nanos in 0..${MAX_NANOS}`);
+  }
+  return seconds * 1000 + Math.floor(nanos / 1_000_000);
+}
+
+export function msToTimestamp(ms: number): Timestamp {
+  const seconds = Math.floor(ms / 1000);
+  return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
+}

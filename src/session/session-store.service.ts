@@ -1,0 +1,173 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Clock } from '../clock/clock';
+import type { AgentConfig } from '../config/agent-config.schema';
+import { AgentError } from '../errors/agent-error';
+import { NewVpnSession, SessionStoreStats, VpnSession, VpnSessionUpdate } from './vpn-session';
+
+/**
+ * In-memory sessions indexed by session id and by username. Entries expire
+ * `session.ttl_seconds` after they were last confirmed: expired entries are
+ * invisible to every read and are purged by SessionCleanupJob. The store holds
+ * at most `session.max_sessions`; past that, add() fails instead of growing.
+ */
+@Injectable()
+export class SessionStore {
+  private readonly byId = new Map<string, VpnSession>();
+  private readonly idsByUsername = new Map<string, Set<string>>();
+  private readonly ttlMs: number;
+  /** Most sessions the store holds (session.max_sessions). */
+  readonly capacity: number;
+
+  constructor(
+    private readonly clock: Clock,
+    config: ConfigService<AgentConfig, true>,
+  ) {
+    const session = config.get('session', { infer: true });
+    this.ttlMs = session.ttl_seconds * 1000;
+    this.capacity = session.max_sessions;
+  }
+
+  /** Adds a new session; fails if a live session already has this id or the store is full. */
+  add(session: NewVpnSession): VpnSession {
+    if (this.get(session.sessionId) !== undefined) {
+      throw AgentError.failedPrecondition(`session ${session.sessionId} is already tracked`);
+    }
+    if (this.byId.size >= this.capacity && this.removeExpired() === 0) {
+      throw AgentError.resourceExhausted(
+        `session store is full: ${this.capacity} sessions (session.max_sessions); new sessions are refused until some end`,
+      );
+    }
+    const stored = Object.freeze({ ...session, updatedAtMs: this.clock.nowMs() });
+    this.byId.set(stored.sessionId, stored);
+    this.indexUsername(stored.username, stored.sessionId);
+    return stored;
+  }
+
+  /** Adds the session, or refreshes it when the id is already tracked (a repeated notification). */
+  upsert(session: NewVpnSession): VpnSession {
+    const existing = this.get(session.sessionId);
+    if (existing === undefined) {
+      return this.add(session);
+    }
+    if (existing.username !== session.username) {
+      throw AgentError.failedPrecondition(
+        `session ${session.sessionId} belongs to another user; disconnect it before reusing the id`,
+      );
+    }
+    return this.replace({ ...session, updatedAtMs: this.clock.nowMs() });
+  }
+
+  get(sessionId: string): VpnSession | undefined {
+    const session = this.byId.get(sessionId);
+    if (session !== undefined && this.isExpired(session)) {
+      this.delete(session);
+      return undefined;
+    }
+    return session;
+  }
+
+  /** Applies a later observation and restarts the TTL. */
+  update(sessionId: string, changes: VpnSessionUpdate): VpnSession {
+    const existing = this.get(sessionId);
+    if (existing === undefined) {
+      throw AgentError.notFound(`session ${sessionId} is not tracked`);
+    }
+    return this.replace({ ...existing, ...changes, updatedAtMs: this.clock.nowMs() });
+  }
+
+  /** Removes the session and returns what was stored, or undefined if it was not tracked. */
+  remove(sessionId: string): VpnSession | undefined {
+    const session = this.get(sessionId);
+    if (session !== undefined) {
+      this.delete(session);
+    }
+    return session;
+  }
+
+  /** Live sessions, oldest first. */
+  list(): VpnSession[] {
+    return this.live([...this.byId.values()]);
+  }
+
+  listByUsername(username: string): VpnSession[] {
+    const ids = this.idsByUsername.get(username);
+    if (ids === undefined) {
+      return [];
+    }
+    return this.live([...ids].map((id) => this.byId.get(id)).filter((s): s is VpnSession => s !== undefined));
+  }
+
+  count(): number {
+    return this.list().length;
+  }
+
+  stats(): SessionStoreStats {
+    const sessions = this.list();
+    let bytesIn = 0;
+    let bytesOut = 0;
+    let oldestConnectedAtMs: number | undefined;
+    const users = new Set<string>();
+    for (const session of sessions) {
+      bytesIn += session.bytesIn;
+      bytesOut += session.bytesOut;
+      users.add(session.username);
+      if (oldestConnectedAtMs === undefined || session.connectedAtMs < oldestConnectedAtMs) {
+        oldestConnectedAtMs = session.connectedAtMs;
+      }
+    }
+    return { sessions: sessions.length, users: users.size, bytesIn, bytesOut, oldestConnectedAtMs, capacity: this.capacity };
+  }
+
+  /** Purges expired entries; returns how many went. */
+  removeExpired(): number {
+    let removed = 0;
+    for (const session of this.byId.values()) {
+      if (this.isExpired(session)) {
+        this.delete(session);
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+
+  private live(sessions: VpnSession[]): VpnSession[] {
+    const live: VpnSession[] = [];
+    for (const session of sessions) {
+      if (this.isExpired(session)) {
+        this.delete(session);
+      } else {
+        live.push(session);
+      }
+    }
+    return live;
+  }
+
+  private replace(session: VpnSession): VpnSession {
+    const stored = Object.freeze(session);
+    this.byId.set(stored.sessionId, stored);
+    return stored;
+  }
+
+  private isExpired(session: VpnSession): boolean {
+    return this.clock.nowMs() - session.updatedAtMs >= this.ttlMs;
+  }
+
+  private indexUsername(username: string, sessionId: string): void {
+    const ids = this.idsByUsername.get(username);
+    if (ids === undefined) {
+      this.idsByUsername.set(username, new Set([sessionId]));
+    } else {
+      ids.add(sessionId);
+    }
+  }
+
+  private delete(session: VpnSession): void {
+    this.byId.delete(session.sessionId);
+    const ids = this.idsByUsername.get(session.username);
+    ids?.delete(session.sessionId);
+    if (ids?.size === 0) {
+      this.idsByUsername.delete(session.username);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { Controller } from '@nestjs/common';
+import { Role } from '../access/role.enum';
+import { AgentError } from '../errors/agent-error';
+import {
+  DisconnectUserRequest,
+  DisconnectUserResponse,
+  GetActiveSessionsRequest,
+  GetActiveSessionsResponse,
+  NotifyConnectRequest,
+  NotifyConnectResponse,
+  NotifyDisconnectRequest,
+  NotifyDisconnectResponse,
+  UpdateUserRoutesRequest,
+  UpdateUserRoutesResponse,
+  VPNAgentServiceController,
+  VPNAgentServiceControllerMethods,
+} from '../generated/agent/v1/agent';
+import { GrpcEdge } from '../grpc/grpc-edge.decorator';
+import { Audited, RequiresRole } from '../grpc/rpc-access.decorator';
+import { VpnSessionService } from './vpn-session.service';
+import {
+  toConnectNotice,
+  toDisconnectNotice,
+  toGetActiveSessionsResponse,
+  toNotifyConnectResponse,
+  toNotifyDisconnectResponse,
+  toSessionQuery,
+} from './vpn-wire.mapper';
+
+/** agent.v1.VPNAgentService: wire <-> domain only; the work is in VpnSessionService. */
+@Controller()
+@GrpcEdge()
+@VPNAgentServiceControllerMethods()
+export class VpnAgentController implements VPNAgentServiceController {
+  constructor(private readonly sessions: VpnSessionService) {}
+
+  @RequiresRole(Role.Operator)
+  @Audited((request: NotifyConnectRequest) => `user=${request.username} session=${request.session_id}`)
+  async notifyConnect(request: NotifyConnectRequest): Promise<NotifyConnectResponse> {
+    return toNotifyConnectResponse(await this.sessions.connect(toConnectNotice(request)));
+  }
+
+  @RequiresRole(Role.Operator)
+  @Audited((request: NotifyDisconnectRequest) => `user=${request.username} session=${request.session_id}`)
+  notifyDisconnect(request: NotifyDisconnectRequest): NotifyDisconnectResponse {
+    return toNotifyDisconnectResponse(this.sessions.disconnect(toDisconnectNotice(request)));
+  }
+
+  @RequiresRole(Role.Reader)
+  getActiveSessions(request: GetActiveSessionsRequest): GetActiveSessionsResponse {
+    const query = toSessionQuery(request);
+    return toGetActiveSessionsResponse(this.sessions.activeSessions(query), query.includeStats);
+  }
+
+  @RequiresRole(Role.Operator)
+  @Audited((request: DisconnectUserRequest) => `user=${request.username}`)
+  disconnectUser(): DisconnectUserResponse {
+    throw AgentError.notImplemented(
+      'DisconnectUser is not implemented in this agent version: it needs ocserv control through occtl, which arrives in a later release',
+    );
+  }
+
+  @RequiresRole(Role.Operator)
+  @Audited((request: UpdateUserRoutesRequest) => `user=${request.username}`)
+  updateUserRoutes(): UpdateUserRoutesResponse {
+    throw AgentError.notImplemented(
+      'UpdateUserRoutes is not implemented in this agent version: per-user ocserv config writing arrives in a later release',
+    );
+  }
+}

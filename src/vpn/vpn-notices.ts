@@ -1,0 +1,38 @@
+/** A connection ocserv is about to accept (or has accepted), already validated. */
+export interface ConnectNotice {
+  readonly username: string;
+  readonly clientIp: string;
+  readonly vpnIp: string;
+  readonly sessionId: string;
+  readonly deviceId: string;
+  /** When the client connected; undefined means "now". */
+  readonly connectedAtMs: number | undefined;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface ConnectDecision {
+  readonly allowed: boolean;
+  readonly shouldDisconnect: boolean;
+  /** Empty when allowed. */
+  readonly denyReason: string;
+  readonly routes: readonly string[];
+  readonly dnsServers: readonly string[];
+  readonly configParams: Readonly<Record<string, string>>;
+}
+
+export interface DisconnectNotice {
+  readonly username: string;
+  readonly sessionId: string;
+  readonly reason: string;
+}
+
+export interface DisconnectAck {
+  readonly acknowledged: boolean;
+  readonly message: string;
+}
+
+export interface SessionQuery {
+  /** Empty string: every user. */
+  readonly username: string;
+  readonly includeStats: boolean;
+}

@@ -1,0 +1,71 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../clock/clock';
+import { AgentError } from '../errors/agent-error';
+import { SessionStore } from '../session/session-store.service';
+import type { VpnSession } from '../session/vpn-session';
+import { ConnectionAuthorizer } from './connection-authorizer';
+import type { ConnectDecision, ConnectNotice, DisconnectAck, DisconnectNotice, SessionQuery } from './vpn-notices';
+
+/** A connect time this far ahead of our clock is a bug or a forgery, not clock skew. */
+const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+
+/** Session lifecycle as the portal and ocserv report it: decide, record, forget, list. */
+@Injectable()
+export class VpnSessionService {
+  private readonly logger = new Logger(VpnSessionService.name);
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly authorizer: ConnectionAuthorizer,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Decides the connection and, when allowed, records the session (idempotent per session id). */
+  async connect(notice: ConnectNotice): Promise<ConnectDecision> {
+    const nowMs = this.clock.nowMs();
+    if (notice.connectedAtMs !== undefined && notice.connectedAtMs > nowMs + MAX_FUTURE_SKEW_MS) {
+      throw AgentError.invalidArgument('connect_time is more than 5 minutes in the future');
+    }
+    const decision = await this.authorizer.decide(notice);
+    if (decision.allowed) {
+      this.store.upsert({
+        sessionId: notice.sessionId,
+        username: notice.username,
+        clientIp: notice.clientIp,
+        vpnIp: notice.vpnIp,
+        deviceId: notice.deviceId,
+        connectedAtMs: notice.connectedAtMs ?? nowMs,
+        bytesIn: 0,
+        bytesOut: 0,
+        metadata: notice.metadata,
+      });
+    }
+    this.logger.log({
+      msg: 'connection decided',
+      user: notice.username,
+      session: notice.sessionId,
+      allowed: decision.allowed,
+      source: 'static',
+    });
+    return decision;
+  }
+
+  /** Forgets the session. Unknown sessions are acknowledged: ocserv may report ends the agent never saw. */
+  disconnect(notice: DisconnectNotice): DisconnectAck {
+    const session = this.store.get(notice.sessionId);
+    if (session === undefined) {
+      return { acknowledged: true, message: `session ${notice.sessionId} was not tracked; nothing to remove` };
+    }
+    if (session.username !== notice.username) {
+      throw AgentError.failedPrecondition(
+        `session ${notice.sessionId} belongs to another user than ${JSON.stringify(notice.username)}; nothing removed`,
+      );
+    }
+    this.store.remove(notice.sessionId);
+    return { acknowledged: true, message: `session ${notice.sessionId} removed` };
+  }
+
+  activeSessions(query: SessionQuery): VpnSession[] {
+    return query.username === '' ? this.store.list() : this.store.listByUsername(query.username);
+  }
+}

@@ -1,0 +1,98 @@
+import type {
+  GetActiveSessionsRequest,
+  GetActiveSessionsResponse,
+  NotifyConnectRequest,
+  NotifyConnectResponse,
+  NotifyDisconnectRequest,
+  NotifyDisconnectResponse,
+  VPNSession,
+} from '../generated/agent/v1/agent';
+import { msToTimestamp, timestampToMs } from '../grpc/timestamp.mapper';
+import type { VpnSession } from '../session/vpn-session';
+import { AgentError } from '../errors/agent-error';
+import {
+  assertIpAddress,
+  assertMetadata,
+  assertOptionalDeviceId,
+  assertOptionalIpAddress,
+  assertSessionId,
+  assertUsername,
+  echoValue,
+} from '../validation/vpn-identifiers';
+import type { ConnectDecision, ConnectNotice, DisconnectAck, DisconnectNotice, SessionQuery } from './vpn-notices';
+
+/*
+ * Wire <-> domain for VPNAgentService. Requests are validated here, field by
+ * field, so the domain only ever sees safe values; responses copy domain
+ * objects into the generated message types.
+ */
+
+const DISCONNECT_REASON_MAX_LENGTH = 256;
+
+export function toConnectNotice(request: NotifyConnectRequest): ConnectNotice {
+  return {
+    username: assertUsername(request.username),
+    clientIp: assertIpAddress(request.client_ip, 'client_ip'),
+    vpnIp: assertOptionalIpAddress(request.vpn_ip, 'vpn_ip'),
+    sessionId: assertSessionId(request.session_id),
+    deviceId: assertOptionalDeviceId(request.device_id),
+    connectedAtMs: timestampToMs(request.connect_time, 'connect_time'),
+    metadata: { ...assertMetadata(request.metadata ?? {}) },
+  };
+}
+
+export function toNotifyConnectResponse(decision: ConnectDecision): NotifyConnectResponse {
+  return {
+    allowed: decision.allowed,
+    should_disconnect: decision.shouldDisconnect,
+    deny_reason: decision.denyReason,
+    routes: [...decision.routes],
+    dns_servers: [...decision.dnsServers],
+    config_params: { ...decision.configParams },
+  };
+}
+
+export function toDisconnectNotice(request: NotifyDisconnectRequest): DisconnectNotice {
+  if (request.disconnect_reason.length > DISCONNECT_REASON_MAX_LENGTH) {
+    throw AgentError.invalidArgument(
+      `disconnect_reason must be at most ${DISCONNECT_REASON_MAX_LENGTH} characters; got ${echoValue(request.disconnect_reason)}`,
+    );
+  }
+  return {
+    username: assertUsername(request.username),
+    sessionId: assertSessionId(request.session_id),
+    reason: request.disconnect_reason,
+  };
+}
+
+export function toNotifyDisconnectResponse(ack: DisconnectAck): NotifyDisconnectResponse {
+  return { acknowledged: ack.acknowledged, message: ack.message };
+}
+
+export function toSessionQuery(request: GetActiveSessionsRequest): SessionQuery {
+  return {
+    username: request.username_filter === '' ? '' : assertUsername(request.username_filter, 'username_filter'),
+    includeStats: request.include_stats,
+  };
+}
+
+export function toGetActiveSessionsResponse(sessions: readonly VpnSession[], includeStats: boolean): GetActiveSessionsResponse {
+  return {
+    sessions: sessions.map((session) => toVpnSessionMessage(session, includeStats)),
+    total_count: sessions.length,
+  };
+}
+
+function toVpnSessionMessage(session: VpnSession, includeStats: boolean): VPNSession {
+  return {
+    session_id: session.sessionId,
+    username: session.username,
+    client_ip: session.clientIp,
+    vpn_ip: session.vpnIp,
+    connected_at: msToTimestamp(session.connectedAtMs),
+    bytes_in: includeStats ? session.bytesIn : 0,
+    bytes_out: includeStats ? session.bytesOut : 0,
+    device_id: session.deviceId,
+    metadata: { ...session.metadata },
+  };
+}

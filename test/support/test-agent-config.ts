@@ -1,0 +1,49 @@
+import { AgentConfig, agentConfigSchema } from '../../src/config/agent-config.schema';
+import type { TestPki } from './test-pki';
+
+/** Common names the test PKI issues, and the role each is granted. */
+export const TEST_IDENTITIES = {
+  admin: 'portal-admin',
+  operator: 'portal-operator',
+  reader: 'monitoring',
+  stranger: 'stranger',
+} as const;
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+/** A validated config for a test agent: mTLS with the test PKI, random ports, quiet logs. */
+export function testAgentConfig(pki: TestPki, overrides: DeepPartial<AgentConfig> = {}): AgentConfig {
+  const base = {
+    agent: { id: 'test-agent' },
+    grpc: {
+      listen: '127.0.0.1:0',
+      tls: { cert_file: pki.server.certFile, key_file: pki.server.keyFile, client_ca_file: pki.caFile },
+      access: {
+        identities: {
+          [TEST_IDENTITIES.admin]: 'admin',
+          [TEST_IDENTITIES.operator]: 'operator',
+          [TEST_IDENTITIES.reader]: 'reader',
+        },
+      },
+      shutdown_timeout_ms: 5000,
+    },
+    http: { listen: '127.0.0.1:0' },
+    log: { level: 'warn' },
+    authorization: { mode: 'static', static: { allowed: true, routes: ['10.10.0.0/16'], dns_servers: ['10.10.0.53'] } },
+  };
+  return agentConfigSchema.parse(deepMerge(base, overrides));
+}
+
+function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...target };
+  for (const [key, value] of Object.entries(source)) {
+    const existing = result[key];
+    result[key] =
+      isPlainObject(existing) && isPlainObject(value) ? deepMerge(existing, value) : value;
+  }
+  return result;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
