@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import type { AddressInfo } from 'node:net';
-import { AppModule } from './app.module';
+import { AppModule, AppModuleOptions } from './app.module';
 import type { AgentConfig } from './config/agent-config.schema';
 import { createAgentGrpcServer } from './grpc/grpc-server.factory';
 import { ServingState } from './health/serving-state';
@@ -20,8 +20,8 @@ export interface RunningAgent {
  * listener (health, metrics), started together and stopped together. Used by
  * main.ts, the integration tests and the benchmarks, so all run the same wiring.
  */
-export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
-  const app = await NestFactory.create(AppModule.forRoot(config), {
+export async function startAgent(config: AgentConfig, options: AppModuleOptions = {}): Promise<RunningAgent> {
+  const app = await NestFactory.create(AppModule.forRoot(config, options), {
     bufferLogs: true,
     abortOnError: false,
     forceCloseConnections: true,

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
+import type { DestinationStream } from 'pino';
 import { AgentModule } from './agent/agent.module';
 import { ClockModule } from './clock/clock.module';
 import type { AgentConfig } from './config/agent-config.schema';
@@ -16,10 +17,15 @@ import { SessionModule } from './session/session.module';
 import { UserConfigModule } from './user-config/user-config.module';
 import { VpnModule } from './vpn/vpn.module';
 
+export interface AppModuleOptions {
+  /** Where log lines go instead of stdout (tests). */
+  readonly logDestination?: DestinationStream;
+}
+
 /** The whole agent. `config` was validated by loadAgentConfig before this runs. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AgentConfig): DynamicModule {
+  static forRoot(config: AgentConfig, options: AppModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -30,7 +36,7 @@ export class AppModule {
           load: [() => config],
         }),
         ScheduleModule.forRoot(),
-        LoggingModule,
+        LoggingModule.forRoot(options.logDestination),
         ClockModule,
         MetricsModule,
         GrpcModule,

@@ -61,14 +61,24 @@ export class GrpcCallInterceptor implements NestInterceptor {
       }),
     );
 
+    // Nest's stream writer may unsubscribe on 'cancelled' before callerGone$ hears it;
+    // ending without complete or error can only mean the caller went away.
+    let settled = false;
     return next.handle().pipe(
       takeUntil(callerGone$),
+      tap({ complete: () => (settled = true) }),
       catchError((error: unknown) => {
+        settled = true;
         const wireError = GrpcWireError.from(error);
         failure ??= wireError;
         return throwError(() => wireError);
       }),
-      finalize(finish),
+      finalize(() => {
+        if (!settled) {
+          failure ??= this.cancellationError(call);
+        }
+        finish();
+      }),
     );
   }
 

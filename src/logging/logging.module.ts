@@ -1,8 +1,10 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
 import { stdTimeFunctions } from 'pino';
+import type { DestinationStream } from 'pino';
 import type { AgentConfig } from '../config/agent-config.schema';
 import { redactSecrets, redactString } from './secret-redaction';
 
@@ -13,42 +15,52 @@ const QUIET_HTTP_PATHS = ['/health/', '/metrics'];
  * nestjs-pino: JSON lines on stdout (pretty only with `log.format: pretty`),
  * string levels, ISO times, secrets redacted from every object and message.
  */
-@Module({
-  imports: [
-    LoggerModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AgentConfig, true>) => {
-        const log = config.get('log', { infer: true });
-        return {
-          pinoHttp: {
-            level: log.level,
-            base: { service: 'ocserv-agent', agent_id: config.get('agent', { infer: true }).id },
-            timestamp: stdTimeFunctions.isoTime,
-            formatters: {
-              level: (label: string) => ({ level: label }),
-              log: (object: Record<string, unknown>) => redactSecrets(object) as Record<string, unknown>,
-            },
-            hooks: {
-              logMethod(args: unknown[], method: (...rest: unknown[]) => void) {
-                method.apply(this, args.map((arg) => (typeof arg === 'string' ? redactString(arg) : arg)));
-              },
-            },
-            autoLogging: {
-              ignore: (request: IncomingMessage) => QUIET_HTTP_PATHS.some((path) => (request.url ?? '').startsWith(path)),
-            },
-            serializers: {
-              req: (request: { method?: string; url?: string; remoteAddress?: string }) => ({
-                method: request.method,
-                url: request.url,
-                remote: request.remoteAddress,
-              }),
-              res: (response: { statusCode?: number }) => ({ status: response.statusCode }),
-            },
-            transport: log.format === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+@Module({})
+export class LoggingModule {
+  /** `destination` replaces stdout (tests capture log lines with it). */
+  static forRoot(destination?: DestinationStream): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<AgentConfig, true>) => {
+            const options = pinoOptions(config);
+            return { pinoHttp: destination === undefined ? options : [options, destination] };
           },
-        };
+        }),
+      ],
+    };
+  }
+}
+
+function pinoOptions(config: ConfigService<AgentConfig, true>): PinoHttpOptions {
+  const log = config.get('log', { infer: true });
+  return {
+    level: log.level,
+    base: { service: 'ocserv-agent', agent_id: config.get('agent', { infer: true }).id },
+    timestamp: stdTimeFunctions.isoTime,
+    formatters: {
+      level: (label: string) => ({ level: label }),
+      log: (object: Record<string, unknown>) => redactSecrets(object) as Record<string, unknown>,
+    },
+    hooks: {
+      logMethod(args, method) {
+        const redacted = args.map((arg: unknown) => (typeof arg === 'string' ? redactString(arg) : arg));
+        method.apply(this, redacted as Parameters<typeof method>);
       },
-    }),
-  ],
-})
-export class LoggingModule {}
+    },
+    autoLogging: {
+      ignore: (request: IncomingMessage) => QUIET_HTTP_PATHS.some((path) => (request.url ?? '').startsWith(path)),
+    },
+    serializers: {
+      req: (request: { method?: string; url?: string; remoteAddress?: string }) => ({
+        method: request.method,
+        url: request.url,
+        remote: request.remoteAddress,
+      }),
+      res: (response: { statusCode?: number }) => ({ status: response.statusCode }),
+    },
+    transport: log.format === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+  };
+}
