@@ -17,7 +17,7 @@ module.exports = {
       rootDir: __dirname,
       testMatch: ['<rootDir>/e2e/**/*.e2e-spec.ts'],
       transform: { '^.+\\.ts$': tsJest },
-      testTimeout: 60000,
+      setupFilesAfterEnv: ['<rootDir>/e2e/support/jest.setup.ts'],
     },
   ],
 };

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from 'nestjs-pino';
 import { startAgent, RunningAgent } from './agent-app';
 import { loadAgentConfig } from './config/agent-config.loader';
 import { ConfigError, EXIT_CODE_CONFIG_ERROR } from './config/config-error';
@@ -37,8 +38,13 @@ async function main(): Promise<void> {
         return;
       }
       stopping = true;
+      const logger = agent.app.get(Logger);
+      logger.log({ msg: 'shutting down', signal, context: 'bootstrap' });
       agent.close().then(
-        () => process.exit(0),
+        () => {
+          logger.log({ msg: 'agent stopped', context: 'bootstrap' });
+          process.exit(0);
+        },
         (error: unknown) => {
           process.stderr.write(`ocserv-agent: error during shutdown: ${(error as Error).message}\n`);
           process.exit(EXIT_CODE_STARTUP_FAILED);
