@@ -1,4 +1,5 @@
 import { status as GrpcStatus, credentials } from '@grpc/grpc-js';
+import { Role } from '../../src/access/role.enum';
 import { connectAgent, GrpcError, mtlsCredentials } from '../support/agent-clients';
 import { startTestAgent, TestAgent, TEST_IDENTITIES } from '../support/test-agent';
 
@@ -8,7 +9,7 @@ describe('gRPC API over mutual TLS', () => {
 
   beforeAll(async () => {
     sut = await startTestAgent({
-      grpc: { access: { identities: { 'portal.example.com': 'operator' } } },
+      grpc: { access: { identities: { 'portal.example.com': Role.Operator } } },
     });
   });
 
