@@ -1,9 +1,11 @@
 import { ServerCredentials } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { readFileSync } from 'node:fs';
 import type { GrpcConfig } from '../config/agent-config.schema';
 import { AgentGrpcServer } from './agent-grpc.server';
-import { AGENT_PROTO, HEALTH_PROTO, PROTO_LOADER_OPTIONS, PROTO_ROOT, SERVED_PACKAGES } from './proto-files.constant';
+import { withGeneratedResponseEncoders } from './generated-encoders';
+import { AGENT_PROTO, HEALTH_PROTO, PROTO_LOADER_OPTIONS, SERVED_PACKAGES } from './proto-files.constant';
 
 /** Builds the gRPC transport from validated config: mTLS unless `insecure`, reflection when enabled. */
 export function createAgentGrpcServer(config: GrpcConfig): AgentGrpcServer {
@@ -16,8 +18,7 @@ export function createAgentGrpcServer(config: GrpcConfig): AgentGrpcServer {
     shutdownTimeoutMs: config.shutdown_timeout_ms,
     grpc: {
       package: [...SERVED_PACKAGES],
-      protoPath: [AGENT_PROTO, HEALTH_PROTO],
-      loader: { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] },
+      packageDefinition: withGeneratedResponseEncoders(loadSync([AGENT_PROTO, HEALTH_PROTO], PROTO_LOADER_OPTIONS)),
       onLoadPackageDefinition: config.reflection
         ? (definition: ConstructorParameters<typeof ReflectionService>[0], server: Parameters<ReflectionService['addToServer']>[0]) =>
             new ReflectionService(definition).addToServer(server)

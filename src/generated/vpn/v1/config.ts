@@ -5,6 +5,7 @@
 // source: vpn/v1/config.proto
 
 /* eslint-disable */
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
@@ -22,12 +23,80 @@ export enum ConfigType {
   CONFIG_TYPE_GROUP = "CONFIG_TYPE_GROUP",
 }
 
+export function configTypeFromJSON(object: any): ConfigType {
+  switch (object) {
+    case 0:
+    case "CONFIG_TYPE_UNSPECIFIED":
+      return ConfigType.CONFIG_TYPE_UNSPECIFIED;
+    case 1:
+    case "CONFIG_TYPE_USER":
+      return ConfigType.CONFIG_TYPE_USER;
+    case 2:
+    case "CONFIG_TYPE_GROUP":
+      return ConfigType.CONFIG_TYPE_GROUP;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ConfigType");
+  }
+}
+
+export function configTypeToNumber(object: ConfigType): number {
+  switch (object) {
+    case ConfigType.CONFIG_TYPE_UNSPECIFIED:
+      return 0;
+    case ConfigType.CONFIG_TYPE_USER:
+      return 1;
+    case ConfigType.CONFIG_TYPE_GROUP:
+      return 2;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ConfigType");
+  }
+}
+
 export enum RouteSource {
   ROUTE_SOURCE_UNSPECIFIED = "ROUTE_SOURCE_UNSPECIFIED",
   ROUTE_SOURCE_USER_CONFIG = "ROUTE_SOURCE_USER_CONFIG",
   ROUTE_SOURCE_GROUP_CONFIG = "ROUTE_SOURCE_GROUP_CONFIG",
   ROUTE_SOURCE_DEFAULT = "ROUTE_SOURCE_DEFAULT",
   ROUTE_SOURCE_DYNAMIC = "ROUTE_SOURCE_DYNAMIC",
+}
+
+export function routeSourceFromJSON(object: any): RouteSource {
+  switch (object) {
+    case 0:
+    case "ROUTE_SOURCE_UNSPECIFIED":
+      return RouteSource.ROUTE_SOURCE_UNSPECIFIED;
+    case 1:
+    case "ROUTE_SOURCE_USER_CONFIG":
+      return RouteSource.ROUTE_SOURCE_USER_CONFIG;
+    case 2:
+    case "ROUTE_SOURCE_GROUP_CONFIG":
+      return RouteSource.ROUTE_SOURCE_GROUP_CONFIG;
+    case 3:
+    case "ROUTE_SOURCE_DEFAULT":
+      return RouteSource.ROUTE_SOURCE_DEFAULT;
+    case 4:
+    case "ROUTE_SOURCE_DYNAMIC":
+      return RouteSource.ROUTE_SOURCE_DYNAMIC;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum RouteSource");
+  }
+}
+
+export function routeSourceToNumber(object: RouteSource): number {
+  switch (object) {
+    case RouteSource.ROUTE_SOURCE_UNSPECIFIED:
+      return 0;
+    case RouteSource.ROUTE_SOURCE_USER_CONFIG:
+      return 1;
+    case RouteSource.ROUTE_SOURCE_GROUP_CONFIG:
+      return 2;
+    case RouteSource.ROUTE_SOURCE_DEFAULT:
+      return 3;
+    case RouteSource.ROUTE_SOURCE_DYNAMIC:
+      return 4;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum RouteSource");
+  }
 }
 
 export interface UserConfig {
@@ -147,6 +216,1362 @@ export interface GetActiveRoutesResponse {
   error_message: string;
 }
 
+function createBaseUserConfig(): UserConfig {
+  return {
+    username: "",
+    routes: [],
+    dns_servers: [],
+    split_dns_domains: [],
+    max_same_clients: 0,
+    restrict_user_to_routes: false,
+    custom_settings: {},
+    updated_at: undefined,
+  };
+}
+
+export const UserConfig: MessageFns<UserConfig> = {
+  encode(message: UserConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.username !== "") {
+      writer.uint32(10).string(message.username);
+    }
+    for (const v of message.routes) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.dns_servers) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.split_dns_domains) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.max_same_clients !== 0) {
+      writer.uint32(40).int32(message.max_same_clients);
+    }
+    if (message.restrict_user_to_routes !== false) {
+      writer.uint32(48).bool(message.restrict_user_to_routes);
+    }
+    globalThis.Object.entries(message.custom_settings).forEach(([key, value]: [string, string]) => {
+      UserConfig_CustomSettingsEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+    });
+    if (message.updated_at !== undefined) {
+      Timestamp.encode(message.updated_at, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.username = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.routes.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dns_servers.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.split_dns_domains.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.max_same_clients = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.restrict_user_to_routes = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            const entry7 = UserConfig_CustomSettingsEntry.decode(reader, reader.uint32());
+            if (entry7.value !== undefined) {
+              message.custom_settings[entry7.key] = entry7.value;
+            }
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.updated_at = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUserConfig_CustomSettingsEntry(): UserConfig_CustomSettingsEntry {
+  return { key: "", value: "" };
+}
+
+export const UserConfig_CustomSettingsEntry: MessageFns<UserConfig_CustomSettingsEntry> = {
+  encode(message: UserConfig_CustomSettingsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserConfig_CustomSettingsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserConfig_CustomSettingsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGroupConfig(): GroupConfig {
+  return {
+    groupname: "",
+    routes: [],
+    dns_servers: [],
+    split_dns_domains: [],
+    max_same_clients: 0,
+    restrict_user_to_routes: false,
+    custom_settings: {},
+    updated_at: undefined,
+  };
+}
+
+export const GroupConfig: MessageFns<GroupConfig> = {
+  encode(message: GroupConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.groupname !== "") {
+      writer.uint32(10).string(message.groupname);
+    }
+    for (const v of message.routes) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.dns_servers) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.split_dns_domains) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.max_same_clients !== 0) {
+      writer.uint32(40).int32(message.max_same_clients);
+    }
+    if (message.restrict_user_to_routes !== false) {
+      writer.uint32(48).bool(message.restrict_user_to_routes);
+    }
+    globalThis.Object.entries(message.custom_settings).forEach(([key, value]: [string, string]) => {
+      GroupConfig_CustomSettingsEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+    });
+    if (message.updated_at !== undefined) {
+      Timestamp.encode(message.updated_at, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GroupConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGroupConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.groupname = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.routes.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dns_servers.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.split_dns_domains.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.max_same_clients = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.restrict_user_to_routes = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            const entry7 = GroupConfig_CustomSettingsEntry.decode(reader, reader.uint32());
+            if (entry7.value !== undefined) {
+              message.custom_settings[entry7.key] = entry7.value;
+            }
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.updated_at = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGroupConfig_CustomSettingsEntry(): GroupConfig_CustomSettingsEntry {
+  return { key: "", value: "" };
+}
+
+export const GroupConfig_CustomSettingsEntry: MessageFns<GroupConfig_CustomSettingsEntry> = {
+  encode(message: GroupConfig_CustomSettingsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GroupConfig_CustomSettingsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGroupConfig_CustomSettingsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetUserConfigRequest(): GetUserConfigRequest {
+  return { username: "" };
+}
+
+export const GetUserConfigRequest: MessageFns<GetUserConfigRequest> = {
+  encode(message: GetUserConfigRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.username !== "") {
+      writer.uint32(10).string(message.username);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUserConfigRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUserConfigRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.username = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetUserConfigResponse(): GetUserConfigResponse {
+  return { found: false, config: undefined, error_message: "" };
+}
+
+export const GetUserConfigResponse: MessageFns<GetUserConfigResponse> = {
+  encode(message: GetUserConfigResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.found !== false) {
+      writer.uint32(8).bool(message.found);
+    }
+    if (message.config !== undefined) {
+      UserConfig.encode(message.config, writer.uint32(18).fork()).join();
+    }
+    if (message.error_message !== "") {
+      writer.uint32(26).string(message.error_message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUserConfigResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUserConfigResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.found = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.config = UserConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.error_message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUpdateUserConfigRequest(): UpdateUserConfigRequest {
+  return { config: undefined, create_backup: false, validate_only: false };
+}
+
+export const UpdateUserConfigRequest: MessageFns<UpdateUserConfigRequest> = {
+  encode(message: UpdateUserConfigRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.config !== undefined) {
+      UserConfig.encode(message.config, writer.uint32(10).fork()).join();
+    }
+    if (message.create_backup !== false) {
+      writer.uint32(16).bool(message.create_backup);
+    }
+    if (message.validate_only !== false) {
+      writer.uint32(24).bool(message.validate_only);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateUserConfigRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateUserConfigRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.config = UserConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.create_backup = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.validate_only = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUpdateUserConfigResponse(): UpdateUserConfigResponse {
+  return { success: false, validation_result: "", backup_path: "", error_message: "" };
+}
+
+export const UpdateUserConfigResponse: MessageFns<UpdateUserConfigResponse> = {
+  encode(message: UpdateUserConfigResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.validation_result !== "") {
+      writer.uint32(18).string(message.validation_result);
+    }
+    if (message.backup_path !== "") {
+      writer.uint32(26).string(message.backup_path);
+    }
+    if (message.error_message !== "") {
+      writer.uint32(34).string(message.error_message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateUserConfigResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateUserConfigResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.validation_result = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.backup_path = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.error_message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetGroupConfigRequest(): GetGroupConfigRequest {
+  return { groupname: "" };
+}
+
+export const GetGroupConfigRequest: MessageFns<GetGroupConfigRequest> = {
+  encode(message: GetGroupConfigRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.groupname !== "") {
+      writer.uint32(10).string(message.groupname);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetGroupConfigRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetGroupConfigRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.groupname = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetGroupConfigResponse(): GetGroupConfigResponse {
+  return { found: false, config: undefined, error_message: "" };
+}
+
+export const GetGroupConfigResponse: MessageFns<GetGroupConfigResponse> = {
+  encode(message: GetGroupConfigResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.found !== false) {
+      writer.uint32(8).bool(message.found);
+    }
+    if (message.config !== undefined) {
+      GroupConfig.encode(message.config, writer.uint32(18).fork()).join();
+    }
+    if (message.error_message !== "") {
+      writer.uint32(26).string(message.error_message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetGroupConfigResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetGroupConfigResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.found = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.config = GroupConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.error_message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUpdateGroupConfigRequest(): UpdateGroupConfigRequest {
+  return { config: undefined, create_backup: false, validate_only: false };
+}
+
+export const UpdateGroupConfigRequest: MessageFns<UpdateGroupConfigRequest> = {
+  encode(message: UpdateGroupConfigRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.config !== undefined) {
+      GroupConfig.encode(message.config, writer.uint32(10).fork()).join();
+    }
+    if (message.create_backup !== false) {
+      writer.uint32(16).bool(message.create_backup);
+    }
+    if (message.validate_only !== false) {
+      writer.uint32(24).bool(message.validate_only);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateGroupConfigRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateGroupConfigRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.config = GroupConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.create_backup = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.validate_only = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUpdateGroupConfigResponse(): UpdateGroupConfigResponse {
+  return { success: false, validation_result: "", backup_path: "", error_message: "" };
+}
+
+export const UpdateGroupConfigResponse: MessageFns<UpdateGroupConfigResponse> = {
+  encode(message: UpdateGroupConfigResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.validation_result !== "") {
+      writer.uint32(18).string(message.validation_result);
+    }
+    if (message.backup_path !== "") {
+      writer.uint32(26).string(message.backup_path);
+    }
+    if (message.error_message !== "") {
+      writer.uint32(34).string(message.error_message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateGroupConfigResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateGroupConfigResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.validation_result = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.backup_path = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.error_message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSyncRoutesRequest(): SyncRoutesRequest {
+  return {
+    config_type: ConfigType.CONFIG_TYPE_UNSPECIFIED,
+    name: "",
+    routes: [],
+    dns_servers: [],
+    force_overwrite: false,
+  };
+}
+
+export const SyncRoutesRequest: MessageFns<SyncRoutesRequest> = {
+  encode(message: SyncRoutesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.config_type !== ConfigType.CONFIG_TYPE_UNSPECIFIED) {
+      writer.uint32(8).int32(configTypeToNumber(message.config_type));
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    for (const v of message.routes) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.dns_servers) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.force_overwrite !== false) {
+      writer.uint32(40).bool(message.force_overwrite);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SyncRoutesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSyncRoutesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.config_type = configTypeFromJSON(reader.int32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.routes.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.dns_servers.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.force_overwrite = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSyncRoutesResponse(): SyncRoutesResponse {
+  return { success: false, routes_updated: 0, config_path: "", error_message: "" };
+}
+
+export const SyncRoutesResponse: MessageFns<SyncRoutesResponse> = {
+  encode(message: SyncRoutesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.routes_updated !== 0) {
+      writer.uint32(16).int32(message.routes_updated);
+    }
+    if (message.config_path !== "") {
+      writer.uint32(26).string(message.config_path);
+    }
+    if (message.error_message !== "") {
+      writer.uint32(34).string(message.error_message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SyncRoutesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSyncRoutesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.routes_updated = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.config_path = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.error_message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetActiveRoutesRequest(): GetActiveRoutesRequest {
+  return { username: "", session_id: "" };
+}
+
+export const GetActiveRoutesRequest: MessageFns<GetActiveRoutesRequest> = {
+  encode(message: GetActiveRoutesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.username !== "") {
+      writer.uint32(10).string(message.username);
+    }
+    if (message.session_id !== "") {
+      writer.uint32(18).string(message.session_id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetActiveRoutesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetActiveRoutesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.username = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.session_id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRouteInfo(): RouteInfo {
+  return { cidr: "", source: RouteSource.ROUTE_SOURCE_UNSPECIFIED, active: false, metadata: {} };
+}
+
+export const RouteInfo: MessageFns<RouteInfo> = {
+  encode(message: RouteInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cidr !== "") {
+      writer.uint32(10).string(message.cidr);
+    }
+    if (message.source !== RouteSource.ROUTE_SOURCE_UNSPECIFIED) {
+      writer.uint32(16).int32(routeSourceToNumber(message.source));
+    }
+    if (message.active !== false) {
+      writer.uint32(24).bool(message.active);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      RouteInfo_MetadataEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RouteInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRouteInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cidr = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.source = routeSourceFromJSON(reader.int32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.active = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = RouteInfo_MetadataEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.metadata[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRouteInfo_MetadataEntry(): RouteInfo_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const RouteInfo_MetadataEntry: MessageFns<RouteInfo_MetadataEntry> = {
+  encode(message: RouteInfo_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RouteInfo_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRouteInfo_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetActiveRoutesResponse(): GetActiveRoutesResponse {
+  return { found: false, routes: [], dns_servers: [], error_message: "" };
+}
+
+export const GetActiveRoutesResponse: MessageFns<GetActiveRoutesResponse> = {
+  encode(message: GetActiveRoutesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.found !== false) {
+      writer.uint32(8).bool(message.found);
+    }
+    for (const v of message.routes) {
+      RouteInfo.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.dns_servers) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.error_message !== "") {
+      writer.uint32(34).string(message.error_message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetActiveRoutesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetActiveRoutesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.found = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.routes.push(RouteInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dns_servers.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.error_message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 export interface ConfigServiceClient {
   getUserConfig(request: GetUserConfigRequest, metadata?: Metadata): Observable<GetUserConfigResponse>;
 
@@ -218,3 +1643,8 @@ export function ConfigServiceControllerMethods() {
 }
 
 export const CONFIG_SERVICE_NAME = "ConfigService";
+
+interface MessageFns<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  decode(input: BinaryReader | Uint8Array, length?: number): T;
+}

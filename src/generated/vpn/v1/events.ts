@@ -5,6 +5,7 @@
 // source: vpn/v1/events.proto
 
 /* eslint-disable */
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
@@ -27,11 +28,104 @@ export enum DisconnectReason {
   DISCONNECT_REASON_CONNECTION_ERROR = "DISCONNECT_REASON_CONNECTION_ERROR",
 }
 
+export function disconnectReasonFromJSON(object: any): DisconnectReason {
+  switch (object) {
+    case 0:
+    case "DISCONNECT_REASON_UNSPECIFIED":
+      return DisconnectReason.DISCONNECT_REASON_UNSPECIFIED;
+    case 1:
+    case "DISCONNECT_REASON_USER_INITIATED":
+      return DisconnectReason.DISCONNECT_REASON_USER_INITIATED;
+    case 2:
+    case "DISCONNECT_REASON_ADMIN_FORCED":
+      return DisconnectReason.DISCONNECT_REASON_ADMIN_FORCED;
+    case 3:
+    case "DISCONNECT_REASON_IDLE_TIMEOUT":
+      return DisconnectReason.DISCONNECT_REASON_IDLE_TIMEOUT;
+    case 4:
+    case "DISCONNECT_REASON_SESSION_LIMIT":
+      return DisconnectReason.DISCONNECT_REASON_SESSION_LIMIT;
+    case 5:
+    case "DISCONNECT_REASON_CERTIFICATE_REVOKED":
+      return DisconnectReason.DISCONNECT_REASON_CERTIFICATE_REVOKED;
+    case 6:
+    case "DISCONNECT_REASON_POLICY_VIOLATION":
+      return DisconnectReason.DISCONNECT_REASON_POLICY_VIOLATION;
+    case 7:
+    case "DISCONNECT_REASON_SERVER_SHUTDOWN":
+      return DisconnectReason.DISCONNECT_REASON_SERVER_SHUTDOWN;
+    case 8:
+    case "DISCONNECT_REASON_CONNECTION_ERROR":
+      return DisconnectReason.DISCONNECT_REASON_CONNECTION_ERROR;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum DisconnectReason");
+  }
+}
+
+export function disconnectReasonToNumber(object: DisconnectReason): number {
+  switch (object) {
+    case DisconnectReason.DISCONNECT_REASON_UNSPECIFIED:
+      return 0;
+    case DisconnectReason.DISCONNECT_REASON_USER_INITIATED:
+      return 1;
+    case DisconnectReason.DISCONNECT_REASON_ADMIN_FORCED:
+      return 2;
+    case DisconnectReason.DISCONNECT_REASON_IDLE_TIMEOUT:
+      return 3;
+    case DisconnectReason.DISCONNECT_REASON_SESSION_LIMIT:
+      return 4;
+    case DisconnectReason.DISCONNECT_REASON_CERTIFICATE_REVOKED:
+      return 5;
+    case DisconnectReason.DISCONNECT_REASON_POLICY_VIOLATION:
+      return 6;
+    case DisconnectReason.DISCONNECT_REASON_SERVER_SHUTDOWN:
+      return 7;
+    case DisconnectReason.DISCONNECT_REASON_CONNECTION_ERROR:
+      return 8;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum DisconnectReason");
+  }
+}
+
 export enum SessionStatus {
   SESSION_STATUS_UNSPECIFIED = "SESSION_STATUS_UNSPECIFIED",
   SESSION_STATUS_ACTIVE = "SESSION_STATUS_ACTIVE",
   SESSION_STATUS_IDLE = "SESSION_STATUS_IDLE",
   SESSION_STATUS_DEGRADED = "SESSION_STATUS_DEGRADED",
+}
+
+export function sessionStatusFromJSON(object: any): SessionStatus {
+  switch (object) {
+    case 0:
+    case "SESSION_STATUS_UNSPECIFIED":
+      return SessionStatus.SESSION_STATUS_UNSPECIFIED;
+    case 1:
+    case "SESSION_STATUS_ACTIVE":
+      return SessionStatus.SESSION_STATUS_ACTIVE;
+    case 2:
+    case "SESSION_STATUS_IDLE":
+      return SessionStatus.SESSION_STATUS_IDLE;
+    case 3:
+    case "SESSION_STATUS_DEGRADED":
+      return SessionStatus.SESSION_STATUS_DEGRADED;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum SessionStatus");
+  }
+}
+
+export function sessionStatusToNumber(object: SessionStatus): number {
+  switch (object) {
+    case SessionStatus.SESSION_STATUS_UNSPECIFIED:
+      return 0;
+    case SessionStatus.SESSION_STATUS_ACTIVE:
+      return 1;
+    case SessionStatus.SESSION_STATUS_IDLE:
+      return 2;
+    case SessionStatus.SESSION_STATUS_DEGRADED:
+      return 3;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum SessionStatus");
+  }
 }
 
 export interface ReportConnectRequest {
@@ -97,6 +191,745 @@ export interface ReportSessionUpdateResponse {
   disconnect_reason: string;
 }
 
+function createBaseReportConnectRequest(): ReportConnectRequest {
+  return {
+    username: "",
+    session_id: "",
+    client_ip: "",
+    vpn_ip: "",
+    device: "",
+    connected_at: undefined,
+    groupname: "",
+    metadata: {},
+  };
+}
+
+export const ReportConnectRequest: MessageFns<ReportConnectRequest> = {
+  encode(message: ReportConnectRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.username !== "") {
+      writer.uint32(10).string(message.username);
+    }
+    if (message.session_id !== "") {
+      writer.uint32(18).string(message.session_id);
+    }
+    if (message.client_ip !== "") {
+      writer.uint32(26).string(message.client_ip);
+    }
+    if (message.vpn_ip !== "") {
+      writer.uint32(34).string(message.vpn_ip);
+    }
+    if (message.device !== "") {
+      writer.uint32(42).string(message.device);
+    }
+    if (message.connected_at !== undefined) {
+      Timestamp.encode(message.connected_at, writer.uint32(50).fork()).join();
+    }
+    if (message.groupname !== "") {
+      writer.uint32(58).string(message.groupname);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      ReportConnectRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportConnectRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportConnectRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.username = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.session_id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.client_ip = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.vpn_ip = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.device = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.connected_at = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.groupname = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            const entry8 = ReportConnectRequest_MetadataEntry.decode(reader, reader.uint32());
+            if (entry8.value !== undefined) {
+              message.metadata[entry8.key] = entry8.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReportConnectRequest_MetadataEntry(): ReportConnectRequest_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const ReportConnectRequest_MetadataEntry: MessageFns<ReportConnectRequest_MetadataEntry> = {
+  encode(message: ReportConnectRequest_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportConnectRequest_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportConnectRequest_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReportConnectResponse(): ReportConnectResponse {
+  return { success: false, message: "", updated_routes: [] };
+}
+
+export const ReportConnectResponse: MessageFns<ReportConnectResponse> = {
+  encode(message: ReportConnectResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    for (const v of message.updated_routes) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportConnectResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportConnectResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.updated_routes.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReportDisconnectRequest(): ReportDisconnectRequest {
+  return {
+    username: "",
+    session_id: "",
+    disconnected_at: undefined,
+    reason: DisconnectReason.DISCONNECT_REASON_UNSPECIFIED,
+    stats: undefined,
+    metadata: {},
+  };
+}
+
+export const ReportDisconnectRequest: MessageFns<ReportDisconnectRequest> = {
+  encode(message: ReportDisconnectRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.username !== "") {
+      writer.uint32(10).string(message.username);
+    }
+    if (message.session_id !== "") {
+      writer.uint32(18).string(message.session_id);
+    }
+    if (message.disconnected_at !== undefined) {
+      Timestamp.encode(message.disconnected_at, writer.uint32(26).fork()).join();
+    }
+    if (message.reason !== DisconnectReason.DISCONNECT_REASON_UNSPECIFIED) {
+      writer.uint32(32).int32(disconnectReasonToNumber(message.reason));
+    }
+    if (message.stats !== undefined) {
+      SessionStats.encode(message.stats, writer.uint32(42).fork()).join();
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      ReportDisconnectRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportDisconnectRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportDisconnectRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.username = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.session_id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.disconnected_at = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.reason = disconnectReasonFromJSON(reader.int32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.stats = SessionStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = ReportDisconnectRequest_MetadataEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.metadata[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReportDisconnectRequest_MetadataEntry(): ReportDisconnectRequest_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const ReportDisconnectRequest_MetadataEntry: MessageFns<ReportDisconnectRequest_MetadataEntry> = {
+  encode(message: ReportDisconnectRequest_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportDisconnectRequest_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportDisconnectRequest_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSessionStats(): SessionStats {
+  return { duration_seconds: 0, bytes_received: 0, bytes_sent: 0, packets_received: 0, packets_sent: 0 };
+}
+
+export const SessionStats: MessageFns<SessionStats> = {
+  encode(message: SessionStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.duration_seconds !== 0) {
+      writer.uint32(8).int64(message.duration_seconds);
+    }
+    if (message.bytes_received !== 0) {
+      writer.uint32(16).uint64(message.bytes_received);
+    }
+    if (message.bytes_sent !== 0) {
+      writer.uint32(24).uint64(message.bytes_sent);
+    }
+    if (message.packets_received !== 0) {
+      writer.uint32(32).uint64(message.packets_received);
+    }
+    if (message.packets_sent !== 0) {
+      writer.uint32(40).uint64(message.packets_sent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.duration_seconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.bytes_received = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.bytes_sent = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.packets_received = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.packets_sent = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReportDisconnectResponse(): ReportDisconnectResponse {
+  return { success: false, message: "" };
+}
+
+export const ReportDisconnectResponse: MessageFns<ReportDisconnectResponse> = {
+  encode(message: ReportDisconnectResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportDisconnectResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportDisconnectResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReportSessionUpdateRequest(): ReportSessionUpdateRequest {
+  return {
+    username: "",
+    session_id: "",
+    update_time: undefined,
+    current_stats: undefined,
+    status: SessionStatus.SESSION_STATUS_UNSPECIFIED,
+  };
+}
+
+export const ReportSessionUpdateRequest: MessageFns<ReportSessionUpdateRequest> = {
+  encode(message: ReportSessionUpdateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.username !== "") {
+      writer.uint32(10).string(message.username);
+    }
+    if (message.session_id !== "") {
+      writer.uint32(18).string(message.session_id);
+    }
+    if (message.update_time !== undefined) {
+      Timestamp.encode(message.update_time, writer.uint32(26).fork()).join();
+    }
+    if (message.current_stats !== undefined) {
+      SessionStats.encode(message.current_stats, writer.uint32(34).fork()).join();
+    }
+    if (message.status !== SessionStatus.SESSION_STATUS_UNSPECIFIED) {
+      writer.uint32(40).int32(sessionStatusToNumber(message.status));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportSessionUpdateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportSessionUpdateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.username = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.session_id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.update_time = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.current_stats = SessionStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.status = sessionStatusFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReportSessionUpdateResponse(): ReportSessionUpdateResponse {
+  return { success: false, should_disconnect: false, disconnect_reason: "" };
+}
+
+export const ReportSessionUpdateResponse: MessageFns<ReportSessionUpdateResponse> = {
+  encode(message: ReportSessionUpdateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.should_disconnect !== false) {
+      writer.uint32(16).bool(message.should_disconnect);
+    }
+    if (message.disconnect_reason !== "") {
+      writer.uint32(26).string(message.disconnect_reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportSessionUpdateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportSessionUpdateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.should_disconnect = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.disconnect_reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 export interface EventServiceClient {
   reportConnect(request: ReportConnectRequest, metadata?: Metadata): Observable<ReportConnectResponse>;
 
@@ -143,3 +976,19 @@ export function EventServiceControllerMethods() {
 }
 
 export const EVENT_SERVICE_NAME = "EventService";
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
+
+interface MessageFns<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  decode(input: BinaryReader | Uint8Array, length?: number): T;
+}

@@ -1,0 +1,162 @@
+/*
+ * gRPC load benchmark (issue: foundation). Runs the real agent in this process
+ * (so heap and handles can be measured after a forced GC) and drives it from a
+ * separate client process over mTLS:
+ *   1. 100 concurrent clients x 10 iterations of NotifyConnect, GetActiveSessions,
+ *      NotifyDisconnect (3,000 calls), after a 100-call warm-up;
+ *   2. GetActiveSessions over 10,000 stored sessions, 200 sequential calls.
+ * Prints a summary and writes bench/results/grpc-load.json.
+ *   npm run bench   (node --expose-gc -r ts-node/register/transpile-only bench/grpc-load.bench.ts)
+ */
+import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { destination } from 'pino';
+import { startAgent } from '../src/agent-app';
+import { testAgentConfig, TEST_IDENTITIES } from '../test/support/test-agent-config';
+import { createTestPki } from '../test/support/test-pki';
+
+const TARGETS = {
+  errors: 0,
+  concurrency_p99_ms: 20,
+  large_list_p99_ms: 50,
+  heap_growth_mb: 20,
+};
+const RESULTS_FILE = join(__dirname, 'results', 'grpc-load.json');
+
+type Gc = () => void;
+
+async function settledHeapMb(): Promise<number> {
+  const gc = (globalThis as { gc?: Gc }).gc;
+  if (gc === undefined) throw new Error('run with node --expose-gc');
+  for (let i = 0; i < 4; i += 1) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return Math.round((process.memoryUsage().heapUsed / 1024 / 1024) * 10) / 10;
+}
+
+function handleCounts(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
+}
+
+function grewHandles(before: Record<string, number>, after: Record<string, number>): string[] {
+  return Object.entries(after)
+    .filter(([kind, count]) => count > (before[kind] ?? 0))
+    .map(([kind, count]) => `${kind}: ${before[kind] ?? 0} -> ${count}`);
+}
+
+function runClient(args: object): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', join(__dirname, 'grpc-load.client.ts'), JSON.stringify(args)],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' } },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`client phase exited ${code}`));
+      resolve(JSON.parse(output.trim().split('\n').pop() ?? '{}') as Record<string, unknown>);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ocserv-agent-bench-'));
+  const pki = createTestPki(dir);
+  const client = pki.client(TEST_IDENTITIES.operator);
+  const clientPki = { ca: pki.ca.toString(), cert: client.cert.toString(), key: client.key.toString() };
+  const handlesBeforeStart = handleCounts();
+
+  // Production log level: every RPC writes its JSON line (to /dev/null here), as it would in service.
+  const agent = await startAgent(testAgentConfig(pki, { log: { level: 'info' } }), {
+    logDestination: destination({ dest: '/dev/null', sync: false }),
+  });
+  const base = { port: agent.grpcPort, pki: clientPki };
+
+  await runClient({ ...base, phase: 'concurrency', clients: 100, iterations: 1, tag: 'warm' });
+  const heapBaselineMb = await settledHeapMb();
+  const handlesBaseline = handleCounts();
+
+  const concurrency = await runClient({ ...base, phase: 'concurrency', clients: 100, iterations: 10, tag: 'load' });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const heapAfterConcurrencyMb = await settledHeapMb();
+  const handlesAfterConcurrency = handleCounts();
+
+  const largeList = await runClient({ ...base, phase: 'large-list', sessions: 10_000, listCalls: 200, tag: 'big' });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const heapAfterLargeListMb = await settledHeapMb();
+  const handlesAfterLargeList = handleCounts();
+
+  await agent.close();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const handlesAfterClose = handleCounts();
+  rmSync(dir, { recursive: true, force: true });
+
+  const concurrencyAll = concurrency.all as { p99_ms: number };
+  const largeListLatency = (largeList.get_active_sessions as { p99_ms: number });
+  const heapGrowthMb = Math.max(heapAfterConcurrencyMb, heapAfterLargeListMb) - heapBaselineMb;
+  const leakedHandles = [
+    ...grewHandles(handlesBaseline, handlesAfterConcurrency),
+    ...grewHandles(handlesBaseline, handlesAfterLargeList),
+    ...grewHandles(handlesBeforeStart, handlesAfterClose),
+  ];
+  const checks = {
+    zero_errors: (concurrency.errors as number) === TARGETS.errors,
+    concurrency_p99_within_target: concurrencyAll.p99_ms <= TARGETS.concurrency_p99_ms,
+    large_list_p99_within_target: largeListLatency.p99_ms <= TARGETS.large_list_p99_ms,
+    heap_growth_within_target: heapGrowthMb <= TARGETS.heap_growth_mb,
+    no_leaked_handles: leakedHandles.length === 0,
+    large_list_complete: largeList.listed === 10_000 && largeList.remaining_after_cleanup === 0,
+  };
+  const results = {
+    benchmark: 'grpc-load',
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version },
+    targets: TARGETS,
+    concurrency,
+    large_list: largeList,
+    memory: {
+      heap_baseline_mb: heapBaselineMb,
+      heap_after_concurrency_mb: heapAfterConcurrencyMb,
+      heap_after_large_list_mb: heapAfterLargeListMb,
+      heap_growth_mb: Math.round(heapGrowthMb * 10) / 10,
+    },
+    handles: { before_start: handlesBeforeStart, baseline: handlesBaseline, after_concurrency: handlesAfterConcurrency,
+      after_large_list: handlesAfterLargeList, after_close: handlesAfterClose, leaked: leakedHandles },
+    checks,
+    passed: Object.values(checks).every(Boolean),
+  };
+  mkdirSync(join(__dirname, 'results'), { recursive: true });
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  printSummary(results);
+  process.exitCode = results.passed ? 0 : 1;
+}
+
+function printSummary(results: Record<string, any>): void {
+  const c = results.concurrency;
+  const l = results.large_list;
+  const row = (name: string, s: any) =>
+    `  ${name.padEnd(26)} n=${String(s.count).padStart(5)}  p50=${s.p50_ms.toFixed(2)}  p95=${s.p95_ms.toFixed(2)}  p99=${s.p99_ms.toFixed(2)}  max=${s.max_ms.toFixed(2)} ms`;
+  console.log(`gRPC load benchmark (${results.machine.cpus} cpu, node ${results.machine.node})`);
+  console.log(`100 clients x 10 iterations over mTLS: ${c.calls} calls, ${c.errors} errors, ${c.calls_per_second} calls/s`);
+  console.log(row('all', c.all));
+  for (const [method, summary] of Object.entries(c.by_method)) console.log(row(method, summary));
+  console.log(`GetActiveSessions over ${l.listed} sessions (${(l.response_json_bytes / 1e6).toFixed(1)} MB as JSON):`);
+  console.log(row('GetActiveSessions 10k', l.get_active_sessions));
+  console.log(`heap after GC: baseline ${results.memory.heap_baseline_mb} MB, growth ${results.memory.heap_growth_mb} MB`);
+  console.log(`handles leaked: ${results.handles.leaked.length === 0 ? 'none' : results.handles.leaked.join(', ')}`);
+  for (const [check, ok] of Object.entries(results.checks)) console.log(`  ${ok ? 'PASS' : 'FAIL'} ${check}`);
+  console.log(`results: ${RESULTS_FILE}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
+

@@ -1,0 +1,134 @@
+/*
+ * The load side of bench/grpc-load.bench.ts, in its own process so that client
+ * work does not share the agent's event loop. Prints one JSON result line.
+ *   ts-node grpc-load.client.ts '<json args>'
+ */
+import { AgentClients, connectAgent, mtlsCredentials } from '../test/support/agent-clients';
+import type { TestPki } from '../test/support/test-pki';
+import { elapsedMs, summarize } from './bench-stats';
+
+interface ClientArgs {
+  phase: 'concurrency' | 'large-list';
+  port: number;
+  pki: { ca: string; cert: string; key: string };
+  clients?: number;
+  iterations?: number;
+  sessions?: number;
+  listCalls?: number;
+  tag: string;
+}
+
+const args = JSON.parse(process.argv[2] ?? '{}') as ClientArgs;
+const pki = { ca: Buffer.from(args.pki.ca) } as unknown as TestPki;
+const pair = { cert: Buffer.from(args.pki.cert), key: Buffer.from(args.pki.key), certFile: '', keyFile: '' };
+const connect = () => connectAgent(args.port, mtlsCredentials(pki, pair));
+
+async function timed<T>(samples: number[], call: () => Promise<T>): Promise<T> {
+  const started = process.hrtime.bigint();
+  const result = await call();
+  samples.push(elapsedMs(started));
+  return result;
+}
+
+async function concurrency(): Promise<object> {
+  const clientCount = args.clients ?? 100;
+  const iterations = args.iterations ?? 10;
+  const clients: AgentClients[] = Array.from({ length: clientCount }, connect);
+  await Promise.all(clients.map((client) => client.waitForReady(20_000)));
+  const latency = { NotifyConnect: [] as number[], GetActiveSessions: [] as number[], NotifyDisconnect: [] as number[] };
+  const errors: string[] = [];
+  const cpuStart = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    clients.map(async (client, c) => {
+      for (let i = 0; i < iterations; i += 1) {
+        const username = `${args.tag}u${c}`;
+        const sessionId = `${args.tag}-${c}-${i}`;
+        try {
+          await timed(latency.NotifyConnect, () =>
+            client.unary(client.vpn, 'NotifyConnect', { username, client_ip: '198.51.100.1', vpn_ip: '10.10.0.2', session_id: sessionId }),
+          );
+          await timed(latency.GetActiveSessions, () => client.unary(client.vpn, 'GetActiveSessions', { include_stats: true }));
+          await timed(latency.NotifyDisconnect, () => client.unary(client.vpn, 'NotifyDisconnect', { username, session_id: sessionId }));
+        } catch (error) {
+          errors.push(String((error as Error).message));
+        }
+      }
+    }),
+  );
+  const wallMs = elapsedMs(started);
+  const clientCpu = process.cpuUsage(cpuStart);
+  clients.forEach((client) => client.close());
+  const all = [...latency.NotifyConnect, ...latency.GetActiveSessions, ...latency.NotifyDisconnect];
+  return {
+    clients: clientCount,
+    iterations,
+    calls: all.length,
+    errors: errors.length,
+    first_errors: errors.slice(0, 3),
+    wall_ms: Math.round(wallMs),
+    calls_per_second: Math.round((all.length / wallMs) * 1000),
+    client_cpu_ms: Math.round((clientCpu.user + clientCpu.system) / 1000),
+    all: summarize(all),
+    by_method: Object.fromEntries(Object.entries(latency).map(([method, samples]) => [method, summarize(samples)])),
+  };
+}
+
+async function largeList(): Promise<object> {
+  const sessions = args.sessions ?? 10_000;
+  const listCalls = args.listCalls ?? 200;
+  const client = connect();
+  await client.waitForReady(20_000);
+  const fillers: AgentClients[] = Array.from({ length: 20 }, connect);
+  const fill = async (method: string, request: (n: number) => object) => {
+    let next = 0;
+    await Promise.all(
+      fillers.map(async (filler) => {
+        while (next < sessions) {
+          const n = next;
+          next += 1;
+          await filler.unary(filler.vpn, method, request(n));
+        }
+      }),
+    );
+  };
+  await fill('NotifyConnect', (n) => ({
+    username: `big${n % 2500}`,
+    client_ip: '198.51.100.1',
+    vpn_ip: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+    session_id: `big-${n}`,
+    device_id: 'vpns0',
+    metadata: { user_agent: 'AnyConnect Windows 4.10.07061' },
+  }));
+  const samples: number[] = [];
+  let listed = 0;
+  let bytes = 0;
+  for (let i = 0; i < listCalls; i += 1) {
+    const response = await timed(samples, () =>
+      client.unary<{ total_count: number; sessions: unknown[] }>(client.vpn, 'GetActiveSessions', { include_stats: true }),
+    );
+    listed = response.total_count;
+    if (i === 0) bytes = JSON.stringify(response).length;
+  }
+  await fill('NotifyDisconnect', (n) => ({ username: `big${n % 2500}`, session_id: `big-${n}` }));
+  const remaining = await client.unary<{ total_count: number }>(client.vpn, 'GetActiveSessions', {});
+  [client, ...fillers].forEach((c) => c.close());
+  return {
+    sessions,
+    listed,
+    remaining_after_cleanup: remaining.total_count,
+    response_json_bytes: bytes,
+    get_active_sessions: summarize(samples),
+  };
+}
+
+(args.phase === 'concurrency' ? concurrency() : largeList()).then(
+  (result) => {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.exit(0);
+  },
+  (error: unknown) => {
+    process.stderr.write(`${String((error as Error).stack ?? error)}\n`);
+    process.exit(1);
+  },
+);
