@@ -40,21 +40,24 @@ export function loadAgentConfig(sources: ConfigSources): LoadedConfig {
 }
 
 function configPathFrom({ argv, env }: ConfigSources): string {
+  let path: string | undefined;
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index] ?? '';
+    let value: string | undefined;
     if (arg === '--config') {
-      const value = argv[index + 1];
-      if (value === undefined || value === '') {
-        throw new ConfigError('command line', ['--config: missing, expected a path to the YAML config file']);
-      }
-      return value;
+      index += 1;
+      value = argv[index];
+    } else if (arg.startsWith('--config=')) {
+      value = arg.slice('--config='.length);
+    } else {
+      throw new ConfigError('command line', [`${arg}: unknown argument, expected --config PATH`]);
     }
-    if (arg.startsWith('--config=')) {
-      return arg.slice('--config='.length);
+    if (value === undefined || value === '') {
+      throw new ConfigError('command line', ['--config: missing, expected a path to the YAML config file']);
     }
-    throw new ConfigError('command line', [`${arg}: unknown argument, expected --config PATH`]);
+    path = value;
   }
-  return env[CONFIG_PATH_ENV] || DEFAULT_CONFIG_PATH;
+  return path ?? (env[CONFIG_PATH_ENV] || DEFAULT_CONFIG_PATH);
 }
 
 function readYamlFile(path: string): Record<string, unknown> {
@@ -78,7 +81,20 @@ function readYamlFile(path: string): Record<string, unknown> {
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError(path, ['(top level): expected a mapping of sections (grpc:, http:, log: ...)']);
   }
-  return value as Record<string, unknown>;
+  return withoutNullValues(value as Record<string, unknown>);
+}
+
+/**
+ * `grpc:` with every line below it commented out is YAML null; an operator means
+ * "defaults", so a null mapping value counts as not set, at any depth.
+ */
+function withoutNullValues(mapping: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(mapping)) {
+    if (value === null) continue;
+    result[key] = typeof value === 'object' && !Array.isArray(value) ? withoutNullValues(value as Record<string, unknown>) : value;
+  }
+  return result;
 }
 
 function applyEnvOverrides(raw: Record<string, unknown>, env: ConfigSources['env']): string[] {
@@ -118,13 +134,26 @@ function checkReferencedFiles(config: AgentConfig, configPath: string): string[]
   }
   const { tls } = config.grpc;
   return [
-    checkPemFile('grpc.tls.cert_file', tls.cert_file, 'CERTIFICATE', 'a PEM certificate', configPath),
-    checkPemFile('grpc.tls.key_file', tls.key_file, 'PRIVATE KEY', 'a PEM private key', configPath),
-    checkPemFile('grpc.tls.client_ca_file', tls.client_ca_file, 'CERTIFICATE', 'a PEM CA certificate bundle', configPath),
+    checkPemFile('grpc.tls.cert_file', tls.cert_file, CERTIFICATE_PEM, 'a PEM certificate', configPath),
+    checkPemFile('grpc.tls.key_file', tls.key_file, PRIVATE_KEY_PEM, 'a PEM private key', configPath),
+    checkPemFile('grpc.tls.client_ca_file', tls.client_ca_file, CERTIFICATE_PEM, 'a PEM CA certificate bundle', configPath),
   ].filter((problem): problem is string => problem !== undefined);
 }
 
-function checkPemFile(key: string, path: string, marker: string, expected: string, configPath: string): string | undefined {
+/** Exact PEM headers: a CERTIFICATE REQUEST is not a certificate, an ENCRYPTED key cannot be loaded unattended. */
+const CERTIFICATE_PEM = { pattern: /^-----BEGIN CERTIFICATE-----$/m, header: '"-----BEGIN CERTIFICATE-----" line' };
+const PRIVATE_KEY_PEM = {
+  pattern: /^-----BEGIN (RSA |EC )?PRIVATE KEY-----$/m,
+  header: '"-----BEGIN PRIVATE KEY-----" line (or its RSA/EC form)',
+};
+
+function checkPemFile(
+  key: string,
+  path: string,
+  marker: { pattern: RegExp; header: string },
+  expected: string,
+  configPath: string,
+): string | undefined {
   if (!isAbsolute(path)) {
     return `${key}: got ${JSON.stringify(path)}, expected an absolute path (relative paths depend on the working directory; config is ${configPath})`;
   }
@@ -135,9 +164,16 @@ function checkPemFile(key: string, path: string, marker: string, expected: strin
     const reason = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'not readable by the agent' : code;
     return `${key}: ${JSON.stringify(path)}: ${reason}, expected ${expected}`;
   }
-  const text = readFileSync(path, 'utf8');
-  if (!text.includes(`-----BEGIN `) || !text.includes(marker)) {
-    return `${key}: ${JSON.stringify(path)} does not contain ${expected} (no "-----BEGIN ... ${marker}-----" block)`;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    // accessSync(R_OK) passes for a directory; reading it is what fails.
+    const code = (error as NodeJS.ErrnoException).code;
+    return `${key}: ${JSON.stringify(path)}: ${code === 'EISDIR' ? 'not a file' : code}, expected ${expected}`;
+  }
+  if (!marker.pattern.test(text)) {
+    return `${key}: ${JSON.stringify(path)} does not contain ${expected} (no ${marker.header})`;
   }
   return undefined;
 }

@@ -16,7 +16,11 @@ const LISTEN_EXPECTED = 'expected host:port with a port 0-65535, e.g. 0.0.0.0:90
 const listenAddress = z
   .string()
   .regex(LISTEN_PATTERN, { error: LISTEN_EXPECTED })
-  .refine((value) => Number(LISTEN_PATTERN.exec(value)?.[2]) <= 65535, { error: LISTEN_EXPECTED });
+  // Only the port range: a value the regex refused is already reported once.
+  .refine((value) => {
+    const port = LISTEN_PATTERN.exec(value)?.[2];
+    return port === undefined || Number(port) <= 65535;
+  }, { error: LISTEN_EXPECTED });
 
 const filePath = z.string().min(1, { error: 'expected a non-empty file path' });
 

@@ -25,6 +25,11 @@ function formatIssue(issue: z.core.$ZodIssue, schema: z.ZodType): string[] {
       return input === undefined
         ? [`${key}: missing, expected ${issue.expected}`]
         : [`${key}: got ${showValue(input)}, expected ${issue.expected}`];
+    case 'invalid_key': {
+      // zod's own message is "Invalid key in record"; what the key must be is in the nested issue.
+      const expected = issue.issues[0]?.message ?? issue.message;
+      return [`${dottedKey(issue.path.slice(0, -1))}: got key ${showValue(input)}, ${lowerFirst(expected)}`];
+    }
     case 'invalid_value':
       return [`${key}: got ${showValue(input)}, expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`];
     default:

@@ -2,6 +2,8 @@ import { AgentError } from '../errors/agent-error';
 import type { Timestamp } from '../generated/google/protobuf/timestamp';
 
 const MAX_NANOS = 999_999_999;
+/** 9999-12-31T23:59:59Z, the Timestamp spec's upper bound; it also keeps seconds * 1000 a safe integer. */
+const MAX_SECONDS = 253_402_300_799;
 
 /** An optional google.protobuf.Timestamp as epoch milliseconds; undefined when unset. */
 export function timestampToMs(value: Timestamp | null | undefined, field: string): number | undefined {
@@ -9,8 +11,17 @@ export function timestampToMs(value: Timestamp | null | undefined, field: string
     return undefined;
   }
   const { seconds, nanos } = value;
-  if (!Number.isSafeInteger(seconds) || seconds < 0 || !Number.isInteger(nanos) || nanos < 0 || nanos > MAX_NANOS) {
-    throw AgentError.invalidArgument(`${field} must be a timestamp after 1970-01-01 with nanos in 0..${MAX_NANOS}`);
+  if (
+    !Number.isSafeInteger(seconds) ||
+    seconds < 0 ||
+    seconds > MAX_SECONDS ||
+    !Number.isInteger(nanos) ||
+    nanos < 0 ||
+    nanos > MAX_NANOS
+  ) {
+    throw AgentError.invalidArgument(
+      `${field} must be a timestamp between 1970-01-01 and 9999-12-31 with nanos in 0..${MAX_NANOS}`,
+    );
   }
   return seconds * 1000 + Math.floor(nanos / 1_000_000);
 }

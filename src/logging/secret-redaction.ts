@@ -7,9 +7,11 @@
 export const REDACTED = '[REDACTED]';
 
 const SECRET_KEY_PATTERN =
-  /^(pass(word)?|passwd|secret|client_secret|token|access_token|refresh_token|api_key|apikey|authorization|cookie|set-cookie|private_key|key_pem|cert_pem|cert_chain|certificate|credentials?)$/i;
+  /^(pass(word|phrase)?|passwd|secret|client_?secret|token|access_?token|refresh_?token|api_?key|x-api-key|authorization|cookie|set-cookie|private_?key|key_?pem|cert_?pem|cert_?chain|certificate|credentials?)$/i;
 const PEM_BLOCK_PATTERN = /-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$)/g;
 const MAX_DEPTH = 8;
+/** Stands in for anything nested deeper than MAX_DEPTH: it was not inspected, so it must not be logged as is. */
+const TOO_DEEP = '[nested too deep]';
 
 export function redactString(value: string): string {
   return value.includes('-----BEGIN ') ? value.replace(PEM_BLOCK_PATTERN, `${REDACTED} PEM`) : value;
@@ -20,8 +22,11 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') {
     return redactString(value);
   }
-  if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) {
+  if (value === null || typeof value !== 'object') {
     return value;
+  }
+  if (depth >= MAX_DEPTH) {
+    return TOO_DEEP;
   }
   if (Buffer.isBuffer(value)) {
     return `[${value.length} bytes]`;

@@ -38,7 +38,7 @@ export class SessionStore {
         `session store is full: ${this.capacity} sessions (session.max_sessions); new sessions are refused until some end`,
       );
     }
-    const stored = Object.freeze({ ...session, updatedAtMs: this.clock.nowMs() });
+    const stored = Object.freeze({ ...session, metadata: Object.freeze({ ...session.metadata }), updatedAtMs: this.clock.nowMs() });
     this.byId.set(stored.sessionId, stored);
     this.indexUsername(stored.username, stored.sessionId);
     return stored;
@@ -144,7 +144,7 @@ export class SessionStore {
   }
 
   private replace(session: VpnSession): VpnSession {
-    const stored = Object.freeze(session);
+    const stored = Object.freeze({ ...session, metadata: Object.freeze({ ...session.metadata }) });
     this.byId.set(stored.sessionId, stored);
     return stored;
   }

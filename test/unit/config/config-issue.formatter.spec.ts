@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { agentConfigSchema } from '../../../src/config/agent-config.schema';
+import { formatConfigIssues, showValue } from '../../../src/config/config-issue.formatter';
+
+/** The lines an operator would read for `input` checked against `schema`. */
+function linesFor(input: unknown, schema: z.ZodType = agentConfigSchema): string[] {
+  const result = schema.safeParse(input, { reportInput: true });
+  if (result.success) {
+    throw new Error('expected the input to be invalid');
+  }
+  return formatConfigIssues(result.error.issues, schema);
+}
+
+describe(formatConfigIssues.name, () => {
+  it('writes one line per unknown key, each with the keys known there', () => {
+    expect(linesFor({ log: { level: 'info', colour: true, colours: 1 } })).toEqual([
+      'log.colour: unknown key (known keys here: level, format)',
+      'log.colours: unknown key (known keys here: level, format)',
+    ]);
+  });
+
+  it('looks through defaults to find the known keys of a deeply nested section', () => {
+    expect(linesFor({ authorization: { static: { allow: true } } })).toEqual([
+      'authorization.static.allow: unknown key (known keys here: allowed, deny_reason, routes, dns_servers)',
+    ]);
+  });
+
+  it('reports a missing required value as missing', () => {
+    expect(linesFor({}, z.strictObject({ name: z.string() }))).toEqual(['name: missing, expected string']);
+  });
+
+  it('shows a mapping given where a scalar is expected as "a mapping"', () => {
+    expect(linesFor({ log: { level: { value: 'info' } } })).toEqual([
+      'log.level: got a mapping, expected one of "fatal", "error", "warn", "info", "debug", "trace"',
+    ]);
+  });
+
+  it('shows null as null', () => {
+    expect(linesFor({ session: null })).toEqual(['session: got null, expected object']);
+  });
+
+  it('uses the schema message for a refined value, with the list index in the key', () => {
+    expect(linesFor({ authorization: { static: { routes: ['10.0.0.0/8', '10.0.0.0/33'] } } })).toEqual([
+      'authorization.static.routes.1: got "10.0.0.0/33", expected an IP network like 10.0.0.0/8 or 2001:db8::/32',
+    ]);
+  });
+
+  it('says what a map key must be when a key is refused', () => {
+    expect(linesFor({ grpc: { access: { identities: { '': 'admin' } } } })).toEqual([
+      'grpc.access.identities: got key "", expected a certificate CN or SAN value',
+    ]);
+  });
+
+  it('shows the top level as "(top level)"', () => {
+    expect(linesFor('text', z.strictObject({}))).toEqual(['(top level): got "text", expected object']);
+  });
+});
+
+describe(showValue.name, () => {
+  it.each([
+    [null, 'null'],
+    [['a'], 'a list'],
+    [{ a: 1 }, 'a mapping'],
+    ['1d', '"1d"'],
+    [42, '42'],
+    [true, 'true'],
+    [undefined, 'undefined'],
+  ])('shows %p as %s', (value, shown) => {
+    expect(showValue(value)).toBe(shown);
+  });
+
+  it('cuts a long value to 60 characters and an ellipsis', () => {
+    expect(showValue('x'.repeat(500))).toBe(`"${'x'.repeat(59)}…`);
+  });
+
+  it('escapes a newline so one problem stays one line', () => {
+    expect(showValue('a\nb')).toBe('"a\\nb"');
+  });
+});
