@@ -1,11 +1,12 @@
 /*
  * The load side of bench/grpc-load.bench.ts, in its own process so that client
  * work does not share the agent's event loop. Prints one JSON result line.
- *   ts-node grpc-load.client.ts '<json args>'
+ *   node -r ts-node/register/transpile-only grpc-load.client.ts '<json args>'
  */
 import { AgentClients, connectAgent, mtlsCredentials } from '../test/support/agent-clients';
 import type { TestPki } from '../test/support/test-pki';
 import { elapsedMs, summarize } from './bench-stats';
+import { rawResponseDefinition } from './raw-response-definition';
 
 interface ClientArgs {
   phase: 'concurrency' | 'large-list';
@@ -18,16 +19,28 @@ interface ClientArgs {
   tag: string;
 }
 
+const VPN = 'agent.v1.VPNAgentService';
+/** Every this many calls, a response is decoded and checked. */
+const SAMPLE_EVERY = 50;
+
 const args = JSON.parse(process.argv[2] ?? '{}') as ClientArgs;
+const raw = rawResponseDefinition();
 const pki = { ca: Buffer.from(args.pki.ca) } as unknown as TestPki;
 const pair = { cert: Buffer.from(args.pki.cert), key: Buffer.from(args.pki.key), certFile: '', keyFile: '' };
-const connect = () => connectAgent(args.port, mtlsCredentials(pki, pair));
+const connect = () => connectAgent(args.port, mtlsCredentials(pki, pair), {}, raw.definition);
+let callCount = 0;
+const checkFailures: string[] = [];
 
-async function timed<T>(samples: number[], call: () => Promise<T>): Promise<T> {
+async function timed(samples: number[], client: AgentClients, method: string, request: object, check: (r: any) => boolean) {
   const started = process.hrtime.bigint();
-  const result = await call();
+  const bytes = await client.unary<Buffer>(client.vpn, method, request);
   samples.push(elapsedMs(started));
-  return result;
+  callCount += 1;
+  if (callCount % SAMPLE_EVERY === 0) {
+    const decoded = raw.decode(`${VPN}.${method}`, bytes);
+    if (!check(decoded)) checkFailures.push(`${method}: unexpected ${JSON.stringify(decoded).slice(0, 200)}`);
+  }
+  return bytes;
 }
 
 async function concurrency(): Promise<object> {
@@ -45,11 +58,12 @@ async function concurrency(): Promise<object> {
         const username = `${args.tag}u${c}`;
         const sessionId = `${args.tag}-${c}-${i}`;
         try {
-          await timed(latency.NotifyConnect, () =>
-            client.unary(client.vpn, 'NotifyConnect', { username, client_ip: '198.51.100.1', vpn_ip: '10.10.0.2', session_id: sessionId }),
-          );
-          await timed(latency.GetActiveSessions, () => client.unary(client.vpn, 'GetActiveSessions', { include_stats: true }));
-          await timed(latency.NotifyDisconnect, () => client.unary(client.vpn, 'NotifyDisconnect', { username, session_id: sessionId }));
+          await timed(latency.NotifyConnect, client, 'NotifyConnect',
+            { username, client_ip: '198.51.100.1', vpn_ip: '10.10.0.2', session_id: sessionId }, (r) => r.allowed === true);
+          await timed(latency.GetActiveSessions, client, 'GetActiveSessions', { include_stats: true },
+            (r) => r.total_count === r.sessions.length && r.total_count >= 1);
+          await timed(latency.NotifyDisconnect, client, 'NotifyDisconnect', { username, session_id: sessionId },
+            (r) => r.acknowledged === true);
         } catch (error) {
           errors.push(String((error as Error).message));
         }
@@ -66,6 +80,8 @@ async function concurrency(): Promise<object> {
     calls: all.length,
     errors: errors.length,
     first_errors: errors.slice(0, 3),
+    sampled_checks_failed: checkFailures.length,
+    first_check_failures: checkFailures.slice(0, 3),
     wall_ms: Math.round(wallMs),
     calls_per_second: Math.round((all.length / wallMs) * 1000),
     client_cpu_ms: Math.round((clientCpu.user + clientCpu.system) / 1000),
@@ -101,23 +117,28 @@ async function largeList(): Promise<object> {
     metadata: { user_agent: 'AnyConnect Windows 4.10.07061' },
   }));
   const samples: number[] = [];
-  let listed = 0;
-  let bytes = 0;
+  let lastBytes: Buffer = Buffer.alloc(0);
   for (let i = 0; i < listCalls; i += 1) {
-    const response = await timed(samples, () =>
-      client.unary<{ total_count: number; sessions: unknown[] }>(client.vpn, 'GetActiveSessions', { include_stats: true }),
-    );
-    listed = response.total_count;
-    if (i === 0) bytes = JSON.stringify(response).length;
+    const started = process.hrtime.bigint();
+    lastBytes = await client.unary<Buffer>(client.vpn, 'GetActiveSessions', { include_stats: true });
+    samples.push(elapsedMs(started));
   }
+  const decodeStarted = process.hrtime.bigint();
+  const decoded = raw.decode(`${VPN}.GetActiveSessions`, lastBytes) as { total_count: number; sessions: unknown[] };
+  const decodeMs = elapsedMs(decodeStarted);
   await fill('NotifyDisconnect', (n) => ({ username: `big${n % 2500}`, session_id: `big-${n}` }));
-  const remaining = await client.unary<{ total_count: number }>(client.vpn, 'GetActiveSessions', {});
+  const remaining = raw.decode(
+    `${VPN}.GetActiveSessions`,
+    await client.unary<Buffer>(client.vpn, 'GetActiveSessions', {}),
+  ) as { total_count: number };
   [client, ...fillers].forEach((c) => c.close());
   return {
     sessions,
-    listed,
+    listed: decoded.total_count,
+    listed_entries: decoded.sessions.length,
     remaining_after_cleanup: remaining.total_count,
-    response_json_bytes: bytes,
+    response_bytes: lastBytes.length,
+    client_protobufjs_decode_ms: Math.round(decodeMs * 10) / 10,
     get_active_sessions: summarize(samples),
   };
 }

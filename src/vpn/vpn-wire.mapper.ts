@@ -93,6 +93,6 @@ function toVpnSessionMessage(session: VpnSession, includeStats: boolean): VPNSes
     bytes_in: includeStats ? session.bytesIn : 0,
     bytes_out: includeStats ? session.bytesOut : 0,
     device_id: session.deviceId,
-    metadata: { ...session.metadata },
+    metadata: session.metadata,
   };
 }

@@ -18,8 +18,8 @@ function loadDefinition(): grpc.GrpcObject {
   return cachedDefinition;
 }
 
-function serviceConstructor(path: string): GrpcClientConstructor {
-  let node: unknown = loadDefinition();
+function serviceConstructor(path: string, definition: grpc.GrpcObject): GrpcClientConstructor {
+  let node: unknown = definition;
   for (const part of path.split('.')) {
     node = (node as Record<string, unknown>)[part];
   }
@@ -38,7 +38,13 @@ export class AgentClients {
   readonly agent: grpc.Client;
   readonly health: grpc.Client;
 
-  constructor(address: string, credentials: grpc.ChannelCredentials, options: grpc.ClientOptions = {}) {
+  /** `definition`: the loaded services; the bench passes one whose responses stay raw bytes. */
+  constructor(
+    address: string,
+    credentials: grpc.ChannelCredentials,
+    options: grpc.ClientOptions = {},
+    definition: grpc.GrpcObject = loadDefinition(),
+  ) {
     const channelOptions: grpc.ClientOptions = {
       'grpc.use_local_subchannel_pool': 1,
       // The test server certificate names localhost; SNI must not be an IP (RFC 6066).
@@ -46,10 +52,10 @@ export class AgentClients {
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       ...options,
     };
-    this.vpn = new (serviceConstructor('agent.v1.VPNAgentService'))(address, credentials, channelOptions);
+    this.vpn = new (serviceConstructor('agent.v1.VPNAgentService', definition))(address, credentials, channelOptions);
     const channelOverride = this.vpn.getChannel();
-    this.agent = new (serviceConstructor('agent.v1.AgentService'))(address, credentials, { ...channelOptions, channelOverride });
-    this.health = new (serviceConstructor('grpc.health.v1.Health'))(address, credentials, { ...channelOptions, channelOverride });
+    this.agent = new (serviceConstructor('agent.v1.AgentService', definition))(address, credentials, { ...channelOptions, channelOverride });
+    this.health = new (serviceConstructor('grpc.health.v1.Health', definition))(address, credentials, { ...channelOptions, channelOverride });
   }
 
   /** One unary call; rejects with the grpc-js ServiceError (code, details). */
@@ -98,6 +104,11 @@ export function mtlsCredentials(pki: TestPki, client?: CertPair): grpc.ChannelCr
     : grpc.credentials.createSsl(pki.ca, client.key, client.cert);
 }
 
-export function connectAgent(port: number, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions): AgentClients {
-  return new AgentClients(`127.0.0.1:${port}`, credentials, options);
+export function connectAgent(
+  port: number,
+  credentials: grpc.ChannelCredentials,
+  options?: grpc.ClientOptions,
+  definition?: grpc.GrpcObject,
+): AgentClients {
+  return new AgentClients(`127.0.0.1:${port}`, credentials, options, definition);
 }
