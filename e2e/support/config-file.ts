@@ -1,29 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { TEST_IDENTITIES } from '../../test/support/test-agent-config';
+import { deepMerge, testAgentRawConfig } from '../../test/support/test-agent-config';
 import type { TestPki } from '../../test/support/test-pki';
 
-/** Writes a YAML config for an agent process using the test PKI; `extra` is merged at the top level. */
+/** Writes the test agent's config as YAML for an agent process; `extra` is merged in. */
 export function writeAgentConfig(pki: TestPki, name: string, extra: Record<string, unknown> = {}): string {
   const path = join(pki.dir, `${name}.yaml`);
-  const config = {
-    agent: { id: 'e2e-agent' },
-    grpc: {
-      listen: '127.0.0.1:0',
-      tls: { cert_file: pki.server.certFile, key_file: pki.server.keyFile, client_ca_file: pki.caFile },
-      access: {
-        identities: {
-          [TEST_IDENTITIES.admin]: 'admin',
-          [TEST_IDENTITIES.operator]: 'operator',
-          [TEST_IDENTITIES.reader]: 'reader',
-        },
-      },
-    },
-    http: { listen: '127.0.0.1:0' },
-    authorization: { static: { allowed: true } },
-    ...extra,
-  };
+  const config = deepMerge(testAgentRawConfig(pki, 'e2e-agent'), { log: { level: 'info' }, ...extra });
   writeFileSync(path, stringify(config));
   return path;
 }

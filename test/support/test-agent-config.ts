@@ -11,10 +11,13 @@ export const TEST_IDENTITIES = {
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 
-/** A validated config for a test agent: mTLS with the test PKI, random ports, quiet logs. */
-export function testAgentConfig(pki: TestPki, overrides: DeepPartial<AgentConfig> = {}): AgentConfig {
-  const base = {
-    agent: { id: 'test-agent' },
+/**
+ * The config a test agent runs with, as an operator would write it (not yet
+ * validated): mTLS with the test PKI, random ports, the TEST_IDENTITIES roles.
+ */
+export function testAgentRawConfig(pki: TestPki, agentId = 'test-agent'): Record<string, unknown> {
+  return {
+    agent: { id: agentId },
     grpc: {
       listen: '127.0.0.1:0',
       tls: { cert_file: pki.server.certFile, key_file: pki.server.keyFile, client_ca_file: pki.caFile },
@@ -31,10 +34,14 @@ export function testAgentConfig(pki: TestPki, overrides: DeepPartial<AgentConfig
     log: { level: 'warn' },
     authorization: { mode: 'static', static: { allowed: true, routes: ['10.10.0.0/16'], dns_servers: ['10.10.0.53'] } },
   };
-  return agentConfigSchema.parse(deepMerge(base, overrides));
 }
 
-function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
+/** testAgentRawConfig with `overrides` merged in, validated by the real schema. */
+export function testAgentConfig(pki: TestPki, overrides: DeepPartial<AgentConfig> = {}): AgentConfig {
+  return agentConfigSchema.parse(deepMerge(testAgentRawConfig(pki), overrides));
+}
+
+export function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
   const result: Record<string, unknown> = { ...target };
   for (const [key, value] of Object.entries(source)) {
     const existing = result[key];

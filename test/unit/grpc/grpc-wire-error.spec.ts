@@ -1,8 +1,8 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { AgentError } from '../../src/errors/agent-error';
-import { AgentErrorCode } from '../../src/errors/agent-error-code.enum';
-import { grpcStatusFor } from '../../src/grpc/grpc-status.map';
-import { GrpcWireError } from '../../src/grpc/grpc-wire-error';
+import { AgentError } from '../../../src/errors/agent-error';
+import { AgentErrorCode } from '../../../src/errors/agent-error-code.enum';
+import { grpcStatusFor } from '../../../src/grpc/grpc-status.map';
+import { GrpcWireError } from '../../../src/grpc/grpc-wire-error';
 
 describe(GrpcWireError.name, () => {
   it('maps every domain error code to a gRPC status other than UNKNOWN and OK', () => {
