@@ -1,6 +1,7 @@
 import type { PackageDefinition, ServiceDefinition } from '@grpc/proto-loader';
 import * as agentV1 from '../generated/agent/v1/agent';
 import * as healthV1 from '../generated/grpc/health/v1/health';
+import { SessionListEncoder } from '../vpn/session-list.encoder';
 
 /*
  * Responses are encoded with ts-proto's generated encoders instead of
@@ -19,6 +20,8 @@ interface Encoder {
 const ENCODERS = new Map<string, Encoder>([
   ...encodersOf('agent.v1', agentV1),
   ...encodersOf('grpc.health.v1', healthV1),
+  // Reuses each session's encoded bytes across polls (see the encoder).
+  ['agent.v1.GetActiveSessionsResponse', SessionListEncoder],
 ]);
 
 function encodersOf(protoPackage: string, generated: Record<string, unknown>): [string, Encoder][] {

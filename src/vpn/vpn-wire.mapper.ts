@@ -83,7 +83,25 @@ export function toGetActiveSessionsResponse(sessions: readonly VpnSession[], inc
   };
 }
 
+/**
+ * One frozen message per stored session and stats flag: stored sessions are
+ * immutable (an update replaces the object), so the message stays valid for as
+ * long as the session does, and session-list.encoder.ts can reuse its bytes.
+ */
+const messagesWithStats = new WeakMap<VpnSession, VPNSession>();
+const messagesWithoutStats = new WeakMap<VpnSession, VPNSession>();
+
 function toVpnSessionMessage(session: VpnSession, includeStats: boolean): VPNSession {
+  const cache = includeStats ? messagesWithStats : messagesWithoutStats;
+  let message = cache.get(session);
+  if (message === undefined) {
+    message = Object.freeze(buildVpnSessionMessage(session, includeStats));
+    cache.set(session, message);
+  }
+  return message;
+}
+
+function buildVpnSessionMessage(session: VpnSession, includeStats: boolean): VPNSession {
   return {
     session_id: session.sessionId,
     username: session.username,

@@ -60,6 +60,42 @@ describe(SessionStore.name, () => {
     });
   });
 
+  describe('expiry of staggered sessions', () => {
+    it('expires each session exactly TTL after its own last confirmation, oldest first', () => {
+      sut.add(alice1);
+      clock.advanceSeconds(10);
+      sut.add(bob1);
+      clock.advanceSeconds(20);
+      sut.update('a1', { bytesIn: 1 });
+
+      clock.advanceSeconds(TTL_SECONDS - 21); // t = 69 s: bob (t = 10) has 1 s left
+      expect(sut.count()).toBe(2);
+
+      clock.advanceSeconds(1); // t = 70 s: bob expired, alice was confirmed at t = 30
+      expect(sut.list().map((s) => s.sessionId)).toEqual(['a1']);
+      expect(sut.count()).toBe(1);
+
+      clock.advanceSeconds(19);
+      expect(sut.list().map((s) => s.sessionId)).toEqual(['a1']);
+
+      clock.advanceSeconds(1);
+      expect(sut.list()).toEqual([]);
+      expect(sut.count()).toBe(0);
+    });
+
+    it('drops an expired session from a user listing even when another user was read last', () => {
+      sut.add(alice1);
+      clock.advanceSeconds(30);
+      sut.add(bob1);
+      expect(sut.listByUsername('bob')).toHaveLength(1);
+
+      clock.advanceSeconds(TTL_SECONDS - 30);
+
+      expect(sut.listByUsername('bob')).toHaveLength(1);
+      expect(sut.listByUsername('alice')).toEqual([]);
+    });
+  });
+
   describe('capacity', () => {
     it('exposes session.max_sessions as capacity', () => {
       expect(sut.capacity).toBe(MAX_SESSIONS);
