@@ -4,7 +4,8 @@
  * separate client process over mTLS:
  *   0. control: the same load against a bare grpc-js server (bench/bare-grpc.server.ts);
  *   1. 100 concurrent clients x 10 iterations of NotifyConnect, GetActiveSessions,
- *      NotifyDisconnect (3,000 calls), after a 300-call warm-up;
+ *      NotifyDisconnect (3,000 calls), after a 300-call warm-up, as fast as they go
+ *      (closed loop), and again paced at 100 iterations/s (300 calls/s, open loop);
  *   2. GetActiveSessions over 10,000 stored sessions, 200 sequential calls.
  * Latency is measured by the client until the response bytes arrived; the agent's
  * own handling time per call (guard to handler result) is recorded beside it.
@@ -114,6 +115,8 @@ async function main(): Promise<void> {
 
   const concurrency = await runClient({ ...base, phase: 'concurrency', clients: 100, iterations: 10, tag: 'load' });
   concurrency.agent_handling = takeHandling();
+  const paced = await runClient({ ...base, phase: 'concurrency', clients: 100, iterations: 10, iterationsPerSecond: 100, tag: 'paced' });
+  paced.agent_handling = takeHandling();
   await new Promise((resolve) => setTimeout(resolve, 500));
   const heapAfterConcurrencyMb = await settledHeapMb();
   const handlesAfterConcurrency = handleCounts();
@@ -138,7 +141,7 @@ async function main(): Promise<void> {
     ...grewHandles(handlesBeforeStart, handlesAfterClose),
   ];
   const checks = {
-    zero_errors: (concurrency.errors as number) === TARGETS.errors && (concurrency.sampled_checks_failed as number) === 0,
+    zero_errors: [concurrency, paced].every((run) => run.errors === TARGETS.errors && run.sampled_checks_failed === 0),
     concurrency_p99_within_target: concurrencyAll.p99_ms <= TARGETS.concurrency_p99_ms,
     large_list_p99_within_target: largeListLatency.p99_ms <= TARGETS.large_list_p99_ms,
     heap_growth_within_target: heapGrowthMb <= TARGETS.heap_growth_mb,
@@ -153,6 +156,7 @@ async function main(): Promise<void> {
     targets: TARGETS,
     control_bare_grpc_js: control,
     concurrency,
+    paced,
     large_list: largeList,
     memory: {
       heap_baseline_mb: heapBaselineMb,
@@ -190,6 +194,10 @@ function printSummary(results: Record<string, any>): void {
   console.log(row('all', c.all));
   for (const [method, summary] of Object.entries(c.by_method)) console.log(row(method, summary));
   for (const [method, summary] of Object.entries(c.agent_handling)) console.log(row(`agent handling ${method}`, summary));
+  const p = results.paced;
+  console.log(`same 100 clients paced at ${p.calls_per_second} calls/s (open loop): ${p.calls} calls, ${p.errors} errors`);
+  console.log(row('paced all', p.all));
+  for (const [method, summary] of Object.entries(p.by_method)) console.log(row(`paced ${method}`, summary));
   console.log(`GetActiveSessions over ${l.listed} sessions (${(l.response_bytes / 1e6).toFixed(2)} MB; client protobufjs decode ${l.client_protobufjs_decode_ms} ms, not included):`);
   console.log(row('GetActiveSessions 10k', l.get_active_sessions));
   console.log(row('agent handling 10k', l.agent_handling.GetActiveSessions));

@@ -10,6 +10,8 @@ import { rawResponseDefinition } from './raw-response-definition';
 
 interface ClientArgs {
   phase: 'concurrency' | 'large-list';
+  /** Paced load: the iterations per second all clients together start (open loop); unset = as fast as possible. */
+  iterationsPerSecond?: number;
   port: number;
   pki: { ca: string; cert: string; key: string };
   clients?: number;
@@ -27,7 +29,14 @@ const args = JSON.parse(process.argv[2] ?? '{}') as ClientArgs;
 const raw = rawResponseDefinition();
 const pki = { ca: Buffer.from(args.pki.ca) } as unknown as TestPki;
 const pair = { cert: Buffer.from(args.pki.cert), key: Buffer.from(args.pki.key), certFile: '', keyFile: '' };
-const connect = () => connectAgent(args.port, mtlsCredentials(pki, pair), {}, raw.definition);
+/*
+ * HTTP/2 receive window: grpc-js clients default to 64 KiB, so a 1.1 MB list
+ * needs ~17 window updates; grpc-go clients (the portal) grow theirs by BDP
+ * estimation. 4 MiB stands in for that.
+ */
+const FLOW_CONTROL_WINDOW_BYTES = 4 * 1024 * 1024;
+const connect = () =>
+  connectAgent(args.port, mtlsCredentials(pki, pair), { 'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES }, raw.definition);
 let callCount = 0;
 const checkFailures: string[] = [];
 
@@ -52,9 +61,16 @@ async function concurrency(): Promise<object> {
   const errors: string[] = [];
   const cpuStart = process.cpuUsage();
   const started = process.hrtime.bigint();
+  // Paced: client c starts iteration i at (i * clients + c) / rate seconds, whether or not earlier calls returned.
+  const paceMs = args.iterationsPerSecond === undefined ? undefined : 1000 / args.iterationsPerSecond;
+  const startedAtMs = Date.now();
   await Promise.all(
     clients.map(async (client, c) => {
       for (let i = 0; i < iterations; i += 1) {
+        if (paceMs !== undefined) {
+          const dueMs = startedAtMs + (i * clientCount + c) * paceMs;
+          await new Promise((resolve) => setTimeout(resolve, Math.max(0, dueMs - Date.now())));
+        }
         const username = `${args.tag}u${c}`;
         const sessionId = `${args.tag}-${c}-${i}`;
         try {
@@ -77,6 +93,7 @@ async function concurrency(): Promise<object> {
   return {
     clients: clientCount,
     iterations,
+    paced_iterations_per_second: args.iterationsPerSecond ?? null,
     calls: all.length,
     errors: errors.length,
     first_errors: errors.slice(0, 3),
