@@ -59,7 +59,7 @@ export async function startAgent(config: AgentConfig, options: AppModuleOptions 
 }
 
 /** "0.0.0.0:9091" -> host and port; "[::1]:0" -> "::1" and 0. Validated by the config schema. */
-export function splitListen(listen: string): { host: string; port: number } {
+function splitListen(listen: string): { host: string; port: number } {
   const separator = listen.lastIndexOf(':');
   const host = listen.slice(0, separator).replace(/^\[(.*)\]$/, '$1');
   return { host, port: Number(listen.slice(separator + 1)) };

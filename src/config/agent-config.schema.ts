@@ -133,6 +133,3 @@ export const agentConfigSchema = z
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 export type GrpcConfig = AgentConfig['grpc'];
 export type AccessConfig = GrpcConfig['access'];
-export type SessionConfig = AgentConfig['session'];
-export type LogConfig = AgentConfig['log'];
-export type StaticDecisionConfig = AgentConfig['authorization']['static'];

@@ -10,9 +10,9 @@ export const RequiresRole = (role: Role): MethodDecorator => SetMetadata(REQUIRE
 /** Any caller that passed the TLS handshake (health checks). */
 export const AnyVerifiedCaller = (): MethodDecorator => SetMetadata(REQUIRED_ROLE_KEY, Role.None);
 
-/** What a mutating RPC acts on, for the audit line, e.g. `user=alice session=abc`. */
-export type AuditTargetOf = (request: never) => string;
-
-/** Marks a mutating RPC: every call, allowed or not, writes one audit log line. */
+/**
+ * Marks a mutating RPC: every call, allowed or not, writes one audit log line
+ * naming what it acts on, e.g. `user=alice session=abc`.
+ */
 export const Audited = <TRequest>(targetOf: (request: TRequest) => string): MethodDecorator =>
   SetMetadata(AUDIT_TARGET_KEY, targetOf);

@@ -51,7 +51,11 @@ export class SessionStore {
     return stored;
   }
 
-  /** Adds the session, or refreshes it when the id is already tracked (a repeated notification). */
+  /**
+   * Adds the session, or refreshes it when the id is already tracked (a repeated
+   * notification, a retry): the first connect time and the byte counters stay,
+   * the rest comes from `session`, and the TTL restarts.
+   */
   upsert(session: NewVpnSession): VpnSession {
     const existing = this.get(session.sessionId);
     if (existing === undefined) {
@@ -62,7 +66,13 @@ export class SessionStore {
         `session ${session.sessionId} belongs to another user; disconnect it before reusing the id`,
       );
     }
-    return this.replace({ ...session, updatedAtMs: this.clock.nowMs() });
+    return this.replace({
+      ...session,
+      connectedAtMs: existing.connectedAtMs,
+      bytesIn: existing.bytesIn,
+      bytesOut: existing.bytesOut,
+      updatedAtMs: this.clock.nowMs(),
+    });
   }
 
   get(sessionId: string): VpnSession | undefined {

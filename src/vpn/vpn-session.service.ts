@@ -28,17 +28,16 @@ export class VpnSessionService {
     }
     const decision = await this.authorizer.decide(notice);
     if (decision.allowed) {
-      // A repeated notice (a retry) must not move the start of a tracked session or reset its counters.
-      const tracked = this.store.get(notice.sessionId);
+      // upsert: a repeated notice (a retry) keeps the first connect time and the counters.
       this.store.upsert({
         sessionId: notice.sessionId,
         username: notice.username,
         clientIp: notice.clientIp,
         vpnIp: notice.vpnIp,
         deviceId: notice.deviceId,
-        connectedAtMs: notice.connectedAtMs ?? tracked?.connectedAtMs ?? nowMs,
-        bytesIn: tracked?.bytesIn ?? 0,
-        bytesOut: tracked?.bytesOut ?? 0,
+        connectedAtMs: notice.connectedAtMs ?? nowMs,
+        bytesIn: 0,
+        bytesOut: 0,
         metadata: notice.metadata,
       });
     }

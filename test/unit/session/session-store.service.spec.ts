@@ -175,6 +175,16 @@ describe(SessionStore.name, () => {
       expect(sut.get('a1')?.vpnIp).toBe('10.10.0.9');
     });
 
+    it('keeps the first connect time and the byte counters of a refreshed session', () => {
+      sut.add(alice1);
+      sut.update('a1', { bytesIn: 10, bytesOut: 20 });
+      clock.advanceSeconds(5);
+
+      const refreshed = sut.upsert({ ...alice1, connectedAtMs: alice1.connectedAtMs + 5000, bytesIn: 0, bytesOut: 0 });
+
+      expect(refreshed).toMatchObject({ connectedAtMs: alice1.connectedAtMs, bytesIn: 10, bytesOut: 20 });
+    });
+
     it('keeps one username index entry when a session is refreshed', () => {
       sut.add(alice1);
 
