@@ -41,6 +41,11 @@ export class SessionStore {
     if (this.get(session.sessionId) !== undefined) {
       throw AgentError.failedPrecondition(`session ${session.sessionId} is already tracked`);
     }
+    return this.insert(session);
+  }
+
+  /** Stores a session whose id is known not to be tracked. */
+  private insert(session: NewVpnSession): VpnSession {
     if (this.byId.size >= this.capacity && this.removeExpired() === 0) {
       throw AgentError.resourceExhausted(
         `session store is full: ${this.capacity} sessions (session.max_sessions); new sessions are refused until some end`,
@@ -59,7 +64,7 @@ export class SessionStore {
   upsert(session: NewVpnSession): VpnSession {
     const existing = this.get(session.sessionId);
     if (existing === undefined) {
-      return this.add(session);
+      return this.insert(session);
     }
     if (existing.username !== session.username) {
       throw AgentError.failedPrecondition(
