@@ -5,12 +5,15 @@ set -euo pipefail
 
 # Debian package -> a command it provides (checked before installing).
 declare -A PACKAGES=(
-  [openssl]=openssl   # throwaway CAs for tests and the demo
+  [openssl]=openssl          # throwaway CAs for tests and the demo
+  [ocserv]=ocserv            # the real VPN server the lab and demo run (also brings occtl, ocpasswd)
+  [openconnect]=openconnect  # real VPN clients for the lab
+  [coreutils]=stdbuf         # line-buffers `occtl show events` into a pipe
 )
 
 missing=()
 for package in "${!PACKAGES[@]}"; do
-  command -v "${PACKAGES[$package]}" >/dev/null 2>&1 || missing+=("$package")
+  command -v "${PACKAGES[$package]}" >/dev/null 2>&1 || [ -x "/usr/sbin/${PACKAGES[$package]}" ] || missing+=("$package")
 done
 
 if [ "${#missing[@]}" -eq 0 ]; then
@@ -31,3 +34,11 @@ fi
 echo "install-deps: installing ${missing[*]}" >&2
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# Debian starts the packaged ocserv (0.0.0.0:443, system config) on install. The
+# lab runs its own instances on loopback, so a server this script just installed
+# is stopped and disabled again; an ocserv that was already there is left alone.
+if [[ " ${missing[*]} " == *" ocserv "* ]] && [ -d /run/systemd/system ]; then
+  $SUDO systemctl disable --now ocserv.service ocserv.socket >/dev/null 2>&1 || true
+  echo "install-deps: stopped and disabled the packaged ocserv service (tests run their own)" >&2
+fi

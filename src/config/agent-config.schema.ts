@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { GRANTABLE_ROLES, Role } from '../access/role.enum';
+import { DEFAULT_ALLOWED_OCCTL_COMMANDS, OCCTL_COMMAND_NAMES } from '../occtl/occtl-command.catalog';
 
 /*
  * The whole configuration, validated once at boot (config/agent-config.loader.ts).
@@ -93,6 +94,42 @@ const sessionSchema = z
     ttl_seconds: positiveInt(30 * 24 * 3600).default(24 * 3600),
     max_sessions: positiveInt(10_000_000).default(100_000),
     cleanup_interval_seconds: positiveInt(24 * 3600).default(60),
+    reconcile_interval_seconds: positiveInt(24 * 3600).default(30),
+  })
+  .prefault({});
+
+const absolutePath = filePath.refine((value) => value.startsWith('/'), { error: 'expected an absolute path' });
+
+const ocservLogSchema = z
+  .strictObject({
+    source: z.enum(['journald', 'file']).default('journald'),
+    unit: z
+      .string()
+      .regex(/^[A-Za-z0-9@._:-]{1,128}$/, { error: 'expected a systemd unit name' })
+      .default('ocserv'),
+    file: absolutePath.optional(),
+    journalctl_path: absolutePath.default('/usr/bin/journalctl'),
+  })
+  .prefault({})
+  .refine((log) => log.source !== 'file' || log.file !== undefined, {
+    error: 'ocserv.log.source is "file" but ocserv.log.file is not set',
+    path: ['file'],
+  });
+
+const ocservSchema = z
+  .strictObject({
+    occtl_path: absolutePath.default('/usr/bin/occtl'),
+    /** coreutils stdbuf: `occtl show events` block-buffers its output into a pipe without it. */
+    stdbuf_path: absolutePath.default('/usr/bin/stdbuf'),
+    socket_file: absolutePath.default('/var/run/occtl.socket'),
+    command_timeout_ms: positiveInt(300_000).default(10_000),
+    max_output_bytes: positiveInt(256 * 1024 * 1024).default(16 * 1024 * 1024),
+    max_concurrent_commands: positiveInt(64).default(4),
+    config_per_user_dir: absolutePath.default('/etc/ocserv/config-per-user'),
+    config_per_group_dir: absolutePath.default('/etc/ocserv/config-per-group'),
+    allowed_commands: z.array(z.enum(OCCTL_COMMAND_NAMES)).default([...DEFAULT_ALLOWED_OCCTL_COMMANDS]),
+    events: z.boolean().default(true),
+    log: ocservLogSchema,
   })
   .prefault({});
 
@@ -126,6 +163,7 @@ export const agentConfigSchema = z
     http: httpSchema,
     log: logSchema,
     session: sessionSchema,
+    ocserv: ocservSchema,
     authorization: authorizationSchema,
   })
   .prefault({});
@@ -133,3 +171,4 @@ export const agentConfigSchema = z
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 export type GrpcConfig = AgentConfig['grpc'];
 export type AccessConfig = GrpcConfig['access'];
+export type OcservConfig = AgentConfig['ocserv'];

@@ -34,6 +34,14 @@ export class AgentError extends Error {
     return new AgentError(AgentErrorCode.ResourceExhausted, message);
   }
 
+  static unavailable(message: string, options?: { cause?: unknown }): AgentError {
+    return new AgentError(AgentErrorCode.Unavailable, message, options);
+  }
+
+  static deadlineExceeded(message: string): AgentError {
+    return new AgentError(AgentErrorCode.DeadlineExceeded, message);
+  }
+
   static notImplemented(message: string): AgentError {
     return new AgentError(AgentErrorCode.NotImplemented, message);
   }

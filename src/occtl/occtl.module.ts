@@ -1,8 +1,12 @@
 import { Module } from '@nestjs/common';
+import { OcctlCapabilities } from './occtl-capabilities';
+import { OcctlEventStream } from './occtl-event.stream';
+import { OcctlRunner } from './occtl-runner';
+import { OcctlService } from './occtl.service';
 
-/**
- * ocserv control through occtl (sessions, users, bans, reload, events).
- * An empty shell until its release: wired into the app so the module graph is final.
- */
-@Module({})
+/** ocserv control through occtl: typed commands, the live event stream, capability detection. */
+@Module({
+  providers: [OcctlRunner, OcctlCapabilities, OcctlService, OcctlEventStream],
+  exports: [OcctlService, OcctlEventStream, OcctlCapabilities],
+})
 export class OcctlModule {}
