@@ -4,4 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/npm-install.sh
-TS_NODE_TRANSPILE_ONLY=1 node --expose-gc -r ts-node/register/transpile-only bench/grpc-load.bench.ts
+if [ "${1:-all}" = all ] || [ "$1" = grpc ]; then
+  TS_NODE_TRANSPILE_ONLY=1 node --expose-gc -r ts-node/register/transpile-only bench/grpc-load.bench.ts
+fi
+if [ "${1:-all}" = all ] || [ "$1" = occtl ]; then
+  TS_NODE_TRANSPILE_ONLY=1 node -r ts-node/register/transpile-only bench/occtl.bench.ts
+fi

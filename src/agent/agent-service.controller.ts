@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { Observable, throwError } from 'rxjs';
+import { Observable, defer, map, throwError } from 'rxjs';
 import { Role } from '../access/role.enum';
+import { Clock } from '../clock/clock';
 import { AgentError } from '../errors/agent-error';
 import {
   AgentServiceController,
@@ -9,54 +10,68 @@ import {
   CommandResponse,
   ConfigUpdateRequest,
   ConfigUpdateResponse,
+  HealthCheckRequest,
   HealthCheckResponse,
   LogEntry,
+  LogStreamRequest,
   ServerMessage,
 } from '../generated/agent/v1/agent';
 import { GrpcEdge } from '../grpc/grpc-edge.decorator';
 import { Audited, RequiresRole } from '../grpc/rpc-access.decorator';
+import { LogStreamService } from '../logs/log-stream.service';
+import {
+  toCommandOrder,
+  toCommandResponse,
+  toHealthCheckResponse,
+  toHealthTier,
+  toLogEntry,
+  toLogQuery,
+} from './agent-wire.mapper';
+import { CommandExecutor } from './command-executor.service';
+import { TieredHealth } from './tiered-health.service';
 
-/**
- * agent.v1.AgentService. Every RPC here arrives with a later release; until then
- * each answers UNIMPLEMENTED with a message that says so, after the same role
- * check and audit it will have once implemented.
- */
+/** agent.v1.AgentService: wire <-> domain only. */
 @Controller()
 @GrpcEdge()
 @AgentServiceControllerMethods()
 export class AgentServiceGrpcController implements AgentServiceController {
+  constructor(
+    private readonly commands: CommandExecutor,
+    private readonly health: TieredHealth,
+    private readonly logs: LogStreamService,
+    private readonly clock: Clock,
+  ) {}
+
   @RequiresRole(Role.Operator)
   agentStream(): Observable<ServerMessage> {
-    return notYet<ServerMessage>('AgentStream', 'the portal stream');
+    return throwError(() =>
+      AgentError.notImplemented('AgentStream is not implemented in this agent version (the portal stream arrives in a later release)'),
+    );
   }
 
   @RequiresRole(Role.Admin)
-  @Audited((request: CommandRequest) => `command=${request.command_type}`)
-  executeCommand(): CommandResponse {
-    throw notImplemented('ExecuteCommand', 'ocserv control through occtl');
+  @Audited((request: CommandRequest) => `command=${JSON.stringify([request.command_type, ...request.args].join(' ').slice(0, 200))}`)
+  async executeCommand(request: CommandRequest): Promise<CommandResponse> {
+    const order = toCommandOrder(request);
+    return toCommandResponse(order.requestId, await this.commands.execute(order));
   }
 
   @RequiresRole(Role.Admin)
   @Audited((request: ConfigUpdateRequest) => `config=${request.config_type}:${request.config_name}`)
   updateConfig(): ConfigUpdateResponse {
-    throw notImplemented('UpdateConfig', 'ocserv configuration writing');
+    throw AgentError.notImplemented(
+      'UpdateConfig is not implemented in this agent version (ocserv configuration writing arrives in a later release)',
+    );
   }
 
   @RequiresRole(Role.Reader)
-  streamLogs(): Observable<LogEntry> {
-    return notYet<LogEntry>('StreamLogs', 'log streaming');
+  streamLogs(request: LogStreamRequest): Observable<LogEntry> {
+    // defer: a bad request fails the stream instead of throwing out of the handler.
+    return defer(() => this.logs.stream(toLogQuery(request))).pipe(map(toLogEntry));
   }
 
   @RequiresRole(Role.Reader)
-  healthCheck(): HealthCheckResponse {
-    throw notImplemented('HealthCheck', 'tiered ocserv health checks; use grpc.health.v1.Health meanwhile');
+  async healthCheck(request: HealthCheckRequest): Promise<HealthCheckResponse> {
+    return toHealthCheckResponse(await this.health.check(toHealthTier(request)), this.clock.nowMs());
   }
-}
-
-function notImplemented(rpc: string, capability: string): AgentError {
-  return AgentError.notImplemented(`${rpc} is not implemented in this agent version (${capability} arrives in a later release)`);
-}
-
-function notYet<T>(rpc: string, capability: string): Observable<T> {
-  return throwError(() => notImplemented(rpc, capability));
 }

@@ -9,7 +9,7 @@ import type { OcctlRunResult } from './occtl-runner';
 const SOCKET_FAILURE_PATTERN = /error connecting to ocserv socket|connection refused|could not connect/i;
 
 /** Error text occtl printed, trimmed to what fits in one log line or error message. */
-export function occtlErrorText(result: OcctlRunResult): string {
+export function occtlErrorText(result: Pick<OcctlRunResult, 'stdout' | 'stderr'>): string {
   const text = (result.stderr.trim() || result.stdout.trim()).split('\n')[0] ?? '';
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

@@ -51,8 +51,8 @@ export class OcctlService implements OnApplicationBootstrap {
     await this.capabilities.detect();
   }
 
-  async showStatus(): Promise<OcctlStatus> {
-    return toOcctlStatus(await this.query('show status'), this.clock.nowMs());
+  async showStatus(timeoutMs?: number): Promise<OcctlStatus> {
+    return toOcctlStatus(await this.query('show status', undefined, timeoutMs), this.clock.nowMs());
   }
 
   async showUsers(): Promise<OcctlUser[]> {
@@ -127,7 +127,7 @@ export class OcctlService implements OnApplicationBootstrap {
    * re-serialized as valid JSON (occtl's own has duplicate keys and missing
    * commas); action output is passed through as text.
    */
-  async runCommand(spec: OcctlCommandSpec, args: readonly string[], timeoutMs: number): Promise<OcctlCommandOutput> {
+  async runCommand(spec: OcctlCommandSpec, args: readonly string[], timeoutMs = this.runner.timeoutMs): Promise<OcctlCommandOutput> {
     this.capabilities.assertSupported(spec.name);
     const json = spec.output === 'json';
     const result = await this.runner.run([...(json ? ['-j'] : []), ...spec.words, ...args], { timeoutMs });
@@ -137,11 +137,11 @@ export class OcctlService implements OnApplicationBootstrap {
     return { exitCode, stdout, stderr: result.stderr, durationMs: result.durationMs };
   }
 
-  private async query(name: OcctlCommandName, arg?: string): Promise<OcctlRecord[]> {
+  private async query(name: OcctlCommandName, arg?: string, timeoutMs?: number): Promise<OcctlRecord[]> {
     const spec = occtlCommand(name);
     this.capabilities.assertSupported(name);
-    const result = await this.runner.run(['-j', ...spec.words, ...(arg === undefined ? [] : [arg])]);
-    this.throwIfUnreachable(result, name);
+    const result = await this.runner.run(['-j', ...spec.words, ...(arg === undefined ? [] : [arg])], { timeoutMs });
+    this.throwIfUnreachable(result, name, timeoutMs);
     return this.parse(result, name);
   }
 

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
+import { OcctlModule } from '../occtl/occtl.module';
+import { OcservSessionSync } from './ocserv-session-sync.service';
 import { SessionCleanupJob } from './session-cleanup.job';
 import { SessionMetrics } from './session-metrics';
 import { SessionStore } from './session-store.service';
 
 @Module({
-  providers: [SessionStore, SessionCleanupJob, SessionMetrics],
-  exports: [SessionStore],
+  imports: [OcctlModule],
+  providers: [SessionStore, SessionCleanupJob, SessionMetrics, OcservSessionSync],
+  exports: [SessionStore, OcservSessionSync],
 })
 export class SessionModule {}

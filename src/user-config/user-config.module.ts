@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import { DirectoryProbe } from './config-dir.probe';
 
-/**
- * per-user and per-group ocserv configuration, validated, atomic, backed up.
- * An empty shell until its release: wired into the app so the module graph is final.
- */
-@Module({})
+/** Per-user and per-group ocserv config (config-per-user / config-per-group dirs). */
+@Module({
+  providers: [DirectoryProbe],
+  exports: [DirectoryProbe],
+})
 export class UserConfigModule {}

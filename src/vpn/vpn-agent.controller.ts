@@ -17,14 +17,17 @@ import {
 } from '../generated/agent/v1/agent';
 import { GrpcEdge } from '../grpc/grpc-edge.decorator';
 import { Audited, RequiresRole } from '../grpc/rpc-access.decorator';
+import { UserDisconnector } from './user-disconnector.service';
 import { VpnSessionService } from './vpn-session.service';
 import {
   toConnectNotice,
   toDisconnectNotice,
+  toDisconnectUserResponse,
   toGetActiveSessionsResponse,
   toNotifyConnectResponse,
   toNotifyDisconnectResponse,
   toSessionQuery,
+  toUserDisconnectOrder,
 } from './vpn-wire.mapper';
 
 /** agent.v1.VPNAgentService: wire <-> domain only; the work is in VpnSessionService. */
@@ -32,7 +35,10 @@ import {
 @GrpcEdge()
 @VPNAgentServiceControllerMethods()
 export class VpnAgentController implements VPNAgentServiceController {
-  constructor(private readonly sessions: VpnSessionService) {}
+  constructor(
+    private readonly sessions: VpnSessionService,
+    private readonly disconnector: UserDisconnector,
+  ) {}
 
   @RequiresRole(Role.Operator)
   @Audited((request: NotifyConnectRequest) => `user=${request.username} session=${request.session_id}`)
@@ -54,10 +60,8 @@ export class VpnAgentController implements VPNAgentServiceController {
 
   @RequiresRole(Role.Operator)
   @Audited((request: DisconnectUserRequest) => `user=${request.username}`)
-  disconnectUser(): DisconnectUserResponse {
-    throw AgentError.notImplemented(
-      'DisconnectUser is not implemented in this agent version: it needs ocserv control through occtl, which arrives in a later release',
-    );
+  async disconnectUser(request: DisconnectUserRequest): Promise<DisconnectUserResponse> {
+    return toDisconnectUserResponse(await this.disconnector.disconnect(toUserDisconnectOrder(request)));
   }
 
   @RequiresRole(Role.Operator)

@@ -36,3 +36,17 @@ export interface SessionQuery {
   readonly username: string;
   readonly includeStats: boolean;
 }
+
+/** DisconnectUser, validated. */
+export interface UserDisconnectOrder {
+  readonly username: string;
+  readonly reason: string;
+  /** false: only the newest session goes. */
+  readonly allSessions: boolean;
+}
+
+export interface UserDisconnectOutcome {
+  readonly sessionsDisconnected: number;
+  /** Sessions ocserv refused to disconnect (already gone in between, ...), with what occtl said. */
+  readonly failures: readonly string[];
+}

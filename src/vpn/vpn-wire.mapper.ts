@@ -1,4 +1,6 @@
 import type {
+  DisconnectUserRequest,
+  DisconnectUserResponse,
   GetActiveSessionsRequest,
   GetActiveSessionsResponse,
   NotifyConnectRequest,
@@ -19,7 +21,15 @@ import {
   assertUsername,
   echoValue,
 } from '../validation/vpn-identifiers';
-import type { ConnectDecision, ConnectNotice, DisconnectAck, DisconnectNotice, SessionQuery } from './vpn-notices';
+import type {
+  ConnectDecision,
+  ConnectNotice,
+  DisconnectAck,
+  DisconnectNotice,
+  SessionQuery,
+  UserDisconnectOrder,
+  UserDisconnectOutcome,
+} from './vpn-notices';
 
 /*
  * Wire <-> domain for VPNAgentService. Requests are validated here, field by
@@ -67,6 +77,25 @@ export function toDisconnectNotice(request: NotifyDisconnectRequest): Disconnect
 
 export function toNotifyDisconnectResponse(ack: DisconnectAck): NotifyDisconnectResponse {
   return { acknowledged: ack.acknowledged, message: ack.message };
+}
+
+export function toUserDisconnectOrder(request: DisconnectUserRequest): UserDisconnectOrder {
+  if (request.reason.length > DISCONNECT_REASON_MAX_LENGTH) {
+    throw AgentError.invalidArgument(`reason must be at most ${DISCONNECT_REASON_MAX_LENGTH} characters; got ${echoValue(request.reason)}`);
+  }
+  return {
+    username: assertUsername(request.username),
+    reason: request.reason,
+    allSessions: request.disconnect_all_sessions,
+  };
+}
+
+export function toDisconnectUserResponse(outcome: UserDisconnectOutcome): DisconnectUserResponse {
+  return {
+    success: outcome.sessionsDisconnected > 0 && outcome.failures.length === 0,
+    sessions_disconnected: outcome.sessionsDisconnected,
+    error_message: outcome.failures.join('; '),
+  };
 }
 
 export function toSessionQuery(request: GetActiveSessionsRequest): SessionQuery {

@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
+import { OcctlModule } from '../occtl/occtl.module';
 import { SessionModule } from '../session/session.module';
 import { ConnectionAuthorizer } from './connection-authorizer';
 import { StaticConnectionAuthorizer } from './static-connection-authorizer';
+import { UserDisconnector } from './user-disconnector.service';
 import { VpnAgentController } from './vpn-agent.controller';
 import { VpnSessionService } from './vpn-session.service';
 
 @Module({
-  imports: [SessionModule],
+  imports: [SessionModule, OcctlModule],
   controllers: [VpnAgentController],
-  providers: [VpnSessionService, { provide: ConnectionAuthorizer, useClass: StaticConnectionAuthorizer }],
+  providers: [VpnSessionService, UserDisconnector, { provide: ConnectionAuthorizer, useClass: StaticConnectionAuthorizer }],
 })
 export class VpnModule {}

@@ -43,7 +43,12 @@ describe(loadAgentConfig.name, () => {
         }),
       );
       expect(config.grpc.listen).toBe('0.0.0.0:9090');
-      expect(config.session).toEqual({ ttl_seconds: 86_400, max_sessions: 100_000, cleanup_interval_seconds: 60 });
+      expect(config.session).toEqual({
+        ttl_seconds: 86_400,
+        max_sessions: 100_000,
+        cleanup_interval_seconds: 60,
+        reconcile_interval_seconds: 30,
+      });
     });
 
     it('treats a file holding only comments as empty', () => {
@@ -168,7 +173,7 @@ describe(loadAgentConfig.name, () => {
   describe('schema problems name the key, the value and what was expected', () => {
     it('reports an unknown top-level key with the known keys', () => {
       expect(problemsOf(`${ws.tlsYaml()}\nsesion:\n  ttl_seconds: 60\n`)).toEqual([
-        'sesion: unknown key (known keys here: agent, grpc, http, log, session, authorization)',
+        'sesion: unknown key (known keys here: agent, grpc, http, log, session, ocserv, authorization)',
       ]);
     });
 

@@ -1,0 +1,211 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { Subscription } from 'rxjs';
+import { Clock } from '../clock/clock';
+import type { AgentConfig } from '../config/agent-config.schema';
+import { AgentError } from '../errors/agent-error';
+import { OcctlEventStream } from '../occtl/occtl-event.stream';
+import type { OcctlEvent, OcctlStatus, OcctlUser } from '../occtl/occtl-records';
+import { OcctlService } from '../occtl/occtl.service';
+import { sessionFromEvent, sessionIdOf, toNewSession, toSessionUpdate } from './ocserv-session.mapper';
+import { EndedSessions } from './ended-sessions';
+import { SessionStore } from './session-store.service';
+
+const JOB_NAME = 'ocserv-reconcile';
+/**
+ * A session confirmed this recently (by its connect event or NotifyConnect) is
+ * kept even when a snapshot lacks it: the snapshot may predate the connect.
+ */
+const ABSENCE_GRACE_MS = 5_000;
+
+export interface ReconcileReport {
+  readonly added: number;
+  readonly updated: number;
+  readonly removed: number;
+  readonly ocservRestarted: boolean;
+}
+
+/** What the agent last knew of ocserv (health checks read this). */
+export interface OcservSyncState {
+  readonly reachable: boolean;
+  readonly lastSuccessMs: number | undefined;
+  readonly lastError: string | undefined;
+  readonly status: OcctlStatus | undefined;
+}
+
+/**
+ * Keeps the session store equal to what ocserv has: a full reconciliation at
+ * start, every `session.reconcile_interval_seconds` and whenever the event
+ * stream (re)starts (events during a gap are lost), and the connect/disconnect
+ * events in between. ocserv is the source of truth; when it is unreachable the
+ * store is left as it was until ocserv answers again.
+ */
+@Injectable()
+export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OcservSessionSync.name);
+  private readonly intervalMs: number;
+  private readonly ended: EndedSessions;
+  private subscriptions: Subscription[] = [];
+  private inFlight: Promise<ReconcileReport> | undefined;
+  private state: OcservSyncState = { reachable: false, lastSuccessMs: undefined, lastError: undefined, status: undefined };
+  private everReached = false;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly occtl: OcctlService,
+    private readonly events: OcctlEventStream,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly clock: Clock,
+    config: ConfigService<AgentConfig, true>,
+  ) {
+    this.intervalMs = config.get('session', { infer: true }).reconcile_interval_seconds * 1000;
+    this.ended = new EndedSessions(clock);
+  }
+
+  get syncState(): OcservSyncState {
+    return this.state;
+  }
+
+  onApplicationBootstrap(): void {
+    this.subscriptions = [
+      this.events.events$.subscribe((event) => void this.onEvent(event)),
+      this.events.started$.subscribe(() => void this.reconcileQuietly('event stream started')),
+    ];
+    const timer = setInterval(() => void this.reconcileQuietly('interval'), this.intervalMs);
+    timer.unref();
+    this.scheduler.addInterval(JOB_NAME, timer);
+    void this.reconcileQuietly('agent start');
+  }
+
+  onApplicationShutdown(): void {
+    this.subscriptions.forEach((subscription) => subscription.unsubscribe());
+  }
+
+  /** One reconciliation; concurrent callers share the one in flight. */
+  reconcile(): Promise<ReconcileReport> {
+    this.inFlight ??= this.runReconcile().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  /** Marks sessions the agent itself ended (DisconnectUser) so a late snapshot does not bring them back. */
+  forget(sessionId: string): void {
+    this.ended.add(sessionId);
+    this.store.remove(sessionId);
+  }
+
+  private async reconcileQuietly(reason: string): Promise<void> {
+    try {
+      const report = await this.reconcile();
+      if (report.added + report.removed > 0 || report.ocservRestarted) {
+        this.logger.log({ msg: 'sessions reconciled with ocserv', reason, ...report, sessions: this.store.count() });
+      }
+    } catch (error) {
+      if (!(error instanceof AgentError)) {
+        this.logger.error({ msg: 'session reconciliation failed', reason, error: String(error) });
+      }
+    }
+  }
+
+  private async runReconcile(): Promise<ReconcileReport> {
+    const startedMs = this.clock.nowMs();
+    let status: OcctlStatus;
+    let users: OcctlUser[];
+    try {
+      [status, users] = await Promise.all([this.occtl.showStatus(), this.occtl.showUsers()]);
+    } catch (error) {
+      this.markUnreachable(error);
+      throw error;
+    }
+    const ocservRestarted = this.noteStatus(status);
+    const seen = new Set<string>();
+    let added = 0;
+    let updated = 0;
+    for (const user of users) {
+      if (user.state !== 'connected' || this.ended.has(sessionIdOf(user.id))) continue;
+      seen.add(sessionIdOf(user.id));
+      const outcome = this.apply(user);
+      if (outcome === 'added') added += 1;
+      if (outcome === 'updated') updated += 1;
+    }
+    let removed = 0;
+    for (const session of this.store.list()) {
+      if (!seen.has(session.sessionId) && session.updatedAtMs < startedMs - ABSENCE_GRACE_MS) {
+        this.store.remove(session.sessionId);
+        removed += 1;
+      }
+    }
+    return { added, updated, removed, ocservRestarted };
+  }
+
+  /** Adds or refreshes one session from ocserv's data. */
+  private apply(user: OcctlUser): 'added' | 'updated' | 'skipped' {
+    const sessionId = sessionIdOf(user.id);
+    const existing = this.store.get(sessionId);
+    try {
+      if (existing !== undefined && existing.username === user.username) {
+        this.store.update(sessionId, toSessionUpdate(user));
+        return 'updated';
+      }
+      // A worker id (a pid) reused by another user after an ocserv restart.
+      if (existing !== undefined) this.store.remove(sessionId);
+      this.store.add(toNewSession(user, this.clock.nowMs()));
+      return 'added';
+    } catch (error) {
+      this.logger.warn({ msg: 'session from ocserv not stored', session: sessionId, user: user.username, error: String(error) });
+      return 'skipped';
+    }
+  }
+
+  private async onEvent(event: OcctlEvent): Promise<void> {
+    const sessionId = sessionIdOf(event.id);
+    if (event.kind === 'disconnect') {
+      this.ended.add(sessionId);
+      const session = this.store.get(sessionId);
+      if (session !== undefined && session.username === event.username) this.store.remove(sessionId);
+      return;
+    }
+    let user: OcctlUser | undefined;
+    try {
+      user = await this.occtl.showId(event.id);
+    } catch (error) {
+      this.logger.debug({ msg: 'occtl show id after a connect event failed; using the event alone', session: sessionId, error: String(error) });
+    }
+    // The disconnect may have arrived while show id ran.
+    if (this.ended.has(sessionId)) return;
+    if (user !== undefined) {
+      this.apply(user);
+    } else if (event.kind === 'connect' && this.store.get(sessionId) === undefined) {
+      try {
+        this.store.add(sessionFromEvent(event, this.clock.nowMs()));
+      } catch (error) {
+        this.logger.warn({ msg: 'session from a connect event not stored', session: sessionId, error: String(error) });
+      }
+    }
+  }
+
+  private noteStatus(status: OcctlStatus): boolean {
+    const previous = this.state.status;
+    const restarted =
+      previous !== undefined && (previous.serverPid !== status.serverPid || previous.upSinceMs !== status.upSinceMs);
+    if (restarted) {
+      this.logger.warn({ msg: 'ocserv restarted', previous_pid: previous?.serverPid, pid: status.serverPid });
+    }
+    if (!this.state.reachable && this.everReached) {
+      this.logger.log({ msg: 'ocserv answers again', pid: status.serverPid });
+    }
+    this.everReached = true;
+    this.state = { reachable: true, lastSuccessMs: this.clock.nowMs(), lastError: undefined, status };
+    return restarted;
+  }
+
+  private markUnreachable(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.state.reachable || this.state.lastError === undefined) {
+      this.logger.warn({ msg: 'ocserv unreachable; sessions are kept as they were until it answers', error: message });
+    }
+    this.state = { ...this.state, reachable: false, lastError: message };
+  }
+}

@@ -1,0 +1,53 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AgentError } from '../errors/agent-error';
+import type { OcctlUser } from '../occtl/occtl-records';
+import { OcctlService } from '../occtl/occtl.service';
+import { sessionIdOf } from '../session/ocserv-session.mapper';
+import { OcservSessionSync } from '../session/ocserv-session-sync.service';
+import type { UserDisconnectOrder, UserDisconnectOutcome } from './vpn-notices';
+
+/**
+ * DisconnectUser against the live ocserv, not the store: the sessions are looked
+ * up with `show user`, then each is ended with `disconnect id`, so the count is
+ * what ocserv actually did. occtl `disconnect` leaves the client's cookie valid:
+ * openconnect reconnects within seconds as a new session (docs/operations.md).
+ */
+@Injectable()
+export class UserDisconnector {
+  private readonly logger = new Logger(UserDisconnector.name);
+
+  constructor(
+    private readonly occtl: OcctlService,
+    private readonly sync: OcservSessionSync,
+  ) {}
+
+  async disconnect(order: UserDisconnectOrder): Promise<UserDisconnectOutcome> {
+    const sessions = (await this.occtl.showUser(order.username)).filter((user) => user.username === order.username);
+    if (sessions.length === 0) {
+      throw AgentError.notFound(`user ${order.username} has no session on this ocserv`);
+    }
+    const targets = order.allSessions ? sessions : [newest(sessions)];
+    const results = await Promise.all(targets.map(async (user) => ({ user, result: await this.occtl.disconnectId(user.id) })));
+    const failures: string[] = [];
+    let disconnected = 0;
+    for (const { user, result } of results) {
+      if (result.ok) {
+        disconnected += 1;
+        this.sync.forget(sessionIdOf(user.id));
+      } else {
+        failures.push(`session ${user.id}: ${result.message}`);
+      }
+    }
+    this.logger.log({ msg: 'user disconnected', user: order.username, reason: order.reason, sessions: disconnected, failures });
+    return { sessionsDisconnected: disconnected, failures };
+  }
+}
+
+/** The latest connect time wins; worker ids (pids) break ties, higher being later in practice. */
+function newest(sessions: readonly OcctlUser[]): OcctlUser {
+  return sessions.reduce((best, user) => {
+    const bestAt = best.connectedAtMs ?? 0;
+    const userAt = user.connectedAtMs ?? 0;
+    return userAt > bestAt || (userAt === bestAt && user.id > best.id) ? user : best;
+  });
+}

@@ -1,0 +1,172 @@
+import { Logger } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { Subject } from 'rxjs';
+import { AgentError } from '../../../src/errors/agent-error';
+import type { OcctlEventStream } from '../../../src/occtl/occtl-event.stream';
+import type { OcctlEvent, OcctlStatus, OcctlUser } from '../../../src/occtl/occtl-records';
+import type { OcctlService } from '../../../src/occtl/occtl.service';
+import { OcservSessionSync } from '../../../src/session/ocserv-session-sync.service';
+import { SessionStore } from '../../../src/session/session-store.service';
+import { anAgentConfig, configServiceFor } from '../builders/agent-config.builder';
+import { FakeClock } from '../builders/fake-clock';
+import { anOcctlEvent, anOcctlStatus, anOcctlUser } from '../builders/occtl-user.builder';
+import { aNewVpnSession } from '../builders/vpn-session.builder';
+
+/** occtl as the sync sees it: a snapshot the test sets, or ocserv being down. */
+class FakeOcctl {
+  users: OcctlUser[] = [];
+  status: OcctlStatus = anOcctlStatus();
+  down = false;
+  byId = new Map<number, OcctlUser>();
+
+  showStatus(): Promise<OcctlStatus> {
+    return this.down ? Promise.reject(AgentError.unavailable('ocserv is not answering')) : Promise.resolve(this.status);
+  }
+
+  showUsers(): Promise<OcctlUser[]> {
+    return this.down ? Promise.reject(AgentError.unavailable('ocserv is not answering')) : Promise.resolve(this.users);
+  }
+
+  showId(id: number): Promise<OcctlUser | undefined> {
+    return Promise.resolve(this.byId.get(id));
+  }
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+describe(OcservSessionSync.name, () => {
+  let clock: FakeClock;
+  let store: SessionStore;
+  let occtl: FakeOcctl;
+  let events: Subject<OcctlEvent>;
+  let started: Subject<void>;
+  let sut: OcservSessionSync;
+
+  beforeAll(() => Logger.overrideLogger(false));
+
+  beforeEach(() => {
+    clock = new FakeClock();
+    const config = configServiceFor(anAgentConfig({ session: { max_sessions: 100 } }));
+    store = new SessionStore(clock, config);
+    occtl = new FakeOcctl();
+    events = new Subject();
+    started = new Subject();
+    const stream = { events$: events.asObservable(), started$: started.asObservable() } as unknown as OcctlEventStream;
+    sut = new OcservSessionSync(store, occtl as unknown as OcctlService, stream, new SchedulerRegistry(), clock, config);
+  });
+
+  afterEach(() => sut.onApplicationShutdown());
+
+  it('adds the sessions ocserv has, keyed by worker id, with its data', async () => {
+    occtl.users = [anOcctlUser({ id: 11, username: 'alice', groupname: 'devs', rxBytes: 5, txBytes: 7 })];
+    const report = await sut.reconcile();
+    expect(report).toMatchObject({ added: 1, removed: 0 });
+    expect(store.get('11')).toMatchObject({
+      username: 'alice',
+      clientIp: '198.51.100.7',
+      vpnIp: '192.168.99.50',
+      deviceId: 'vpns0',
+      bytesIn: 5,
+      bytesOut: 7,
+      metadata: expect.objectContaining({ group: 'devs', user_agent: 'Open AnyConnect VPN Agent v9.01-3', source: 'ocserv' }),
+    });
+  });
+
+  it('refreshes byte counters of known sessions and keeps their connect time', async () => {
+    occtl.users = [anOcctlUser({ id: 11, rxBytes: 1 })];
+    await sut.reconcile();
+    const connectedAt = store.get('11')?.connectedAtMs;
+    clock.advanceSeconds(30);
+    occtl.users = [anOcctlUser({ id: 11, rxBytes: 999, connectedAtMs: clock.nowMs() })];
+    expect(await sut.reconcile()).toMatchObject({ added: 0, updated: 1 });
+    expect(store.get('11')).toMatchObject({ bytesIn: 999, connectedAtMs: connectedAt });
+  });
+
+  it('removes sessions ocserv no longer has', async () => {
+    occtl.users = [anOcctlUser({ id: 11 }), anOcctlUser({ id: 12, username: 'bob' })];
+    await sut.reconcile();
+    clock.advanceSeconds(30);
+    occtl.users = [anOcctlUser({ id: 11 })];
+    expect(await sut.reconcile()).toMatchObject({ removed: 1 });
+    expect(store.get('12')).toBeUndefined();
+  });
+
+  it('keeps a session confirmed moments ago even if the snapshot lacks it', async () => {
+    store.add(aNewVpnSession({ sessionId: '77', username: 'carol' }));
+    clock.advanceMs(1000);
+    expect(await sut.reconcile()).toMatchObject({ removed: 0 });
+    expect(store.get('77')).toBeDefined();
+  });
+
+  it('leaves the store untouched while ocserv is down, and says so', async () => {
+    occtl.users = [anOcctlUser({ id: 11 })];
+    await sut.reconcile();
+    occtl.down = true;
+    clock.advanceSeconds(60);
+    await expect(sut.reconcile()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(store.get('11')).toBeDefined();
+    expect(sut.syncState).toMatchObject({ reachable: false, lastError: 'ocserv is not answering' });
+  });
+
+  it('notices an ocserv restart and replaces a worker id reused by another user', async () => {
+    occtl.users = [anOcctlUser({ id: 11, username: 'alice' })];
+    await sut.reconcile();
+    clock.advanceSeconds(30);
+    occtl.status = anOcctlStatus({ serverPid: 2000 });
+    occtl.users = [anOcctlUser({ id: 11, username: 'bob' })];
+    const report = await sut.reconcile();
+    expect(report.ocservRestarted).toBe(true);
+    expect(store.get('11')?.username).toBe('bob');
+  });
+
+  it('skips sessions that are not connected yet', async () => {
+    occtl.users = [anOcctlUser({ id: 11, state: 'pre-auth' })];
+    expect(await sut.reconcile()).toMatchObject({ added: 0 });
+  });
+
+  it('shares one reconciliation between concurrent callers', async () => {
+    const first = sut.reconcile();
+    expect(sut.reconcile()).toBe(first);
+    await first;
+  });
+
+  describe('events', () => {
+    beforeEach(() => sut.onApplicationBootstrap());
+
+    it('adds a connecting session with what show id reports', async () => {
+      occtl.byId.set(21, anOcctlUser({ id: 21, username: 'dave', groupname: 'ops' }));
+      events.next(anOcctlEvent({ id: 21, username: 'dave' }));
+      await flush();
+      expect(store.get('21')?.metadata.group).toBe('ops');
+    });
+
+    it('adds a connecting session from the event alone when show id has nothing', async () => {
+      events.next(anOcctlEvent({ id: 22, username: 'erin', vpnIp: '192.168.99.9' }));
+      await flush();
+      expect(store.get('22')).toMatchObject({ username: 'erin', vpnIp: '192.168.99.9' });
+    });
+
+    it('removes a disconnecting session', async () => {
+      occtl.byId.set(21, anOcctlUser({ id: 21, username: 'dave' }));
+      events.next(anOcctlEvent({ id: 21, username: 'dave' }));
+      await flush();
+      events.next(anOcctlEvent({ kind: 'disconnect', id: 21, username: 'dave' }));
+      expect(store.get('21')).toBeUndefined();
+    });
+
+    it('does not resurrect a session ended while a snapshot was in flight', async () => {
+      occtl.users = [anOcctlUser({ id: 31, username: 'frank' })];
+      events.next(anOcctlEvent({ kind: 'disconnect', id: 31, username: 'frank' }));
+      await sut.reconcile();
+      expect(store.get('31')).toBeUndefined();
+    });
+
+    it('reconciles when the event stream (re)starts', async () => {
+      occtl.users = [anOcctlUser({ id: 41, username: 'gina' })];
+      started.next();
+      await flush();
+      await flush();
+      expect(store.get('41')).toBeDefined();
+    });
+  });
+});
