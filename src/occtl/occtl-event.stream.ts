@@ -71,6 +71,18 @@ export class OcctlEventStream implements OnApplicationBootstrap, OnApplicationSh
     this.startedSubject.complete();
   }
 
+  /**
+   * Starts the stream now if it is waiting out a backoff delay: the session sync
+   * calls this when ocserv answers again, so events resume without waiting up to
+   * RESTART_MAX_DELAY_MS.
+   */
+  resumeNow(): void {
+    if (!this.enabled || this.stopped || this.child !== undefined || this.restartTimer === undefined) return;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    this.start();
+  }
+
   private start(): void {
     const startedMs = this.clock.nowMs();
     const child = this.runner.spawnStream(['show', 'events']);
@@ -117,7 +129,10 @@ export class OcctlEventStream implements OnApplicationBootstrap, OnApplicationSh
     const log = { msg: 'ocserv event stream ended; restarting', reason, restart_in_ms: this.delayMs };
     if (this.failuresInARow === 1) this.logger.warn(log);
     else this.logger.debug(log);
-    this.restartTimer = setTimeout(() => this.start(), this.delayMs);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.start();
+    }, this.delayMs);
     this.restartTimer.unref();
   }
 }

@@ -195,6 +195,7 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     }
     if (!this.state.reachable && this.everReached) {
       this.logger.log({ msg: 'ocserv answers again', pid: status.serverPid });
+      this.events.resumeNow();
     }
     this.everReached = true;
     this.state = { reachable: true, lastSuccessMs: this.clock.nowMs(), lastError: undefined, status };

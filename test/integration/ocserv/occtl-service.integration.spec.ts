@@ -15,6 +15,8 @@ const ALICE = { username: 'alice', password: 'alice-pw' };
 const BOB = { username: 'bob', password: 'bob-pw', group: 'devs' };
 const CAROL = { username: 'carol', password: 'carol-pw' };
 
+jest.setTimeout(30_000);
+
 describe(OcctlService.name, () => {
   let lab: OcservLab;
   let agent: TestAgent;

@@ -26,6 +26,8 @@ interface OcctlJsonUser {
   Device: string;
 }
 
+jest.setTimeout(30_000);
+
 describe('VPNAgentService against a real ocserv', () => {
   let lab: OcservLab;
   let agent: TestAgent;
@@ -157,7 +159,6 @@ describe('VPNAgentService against a real ocserv', () => {
       const tier2 = await reader.unary<HealthCheckResponse>(reader.agent, 'HealthCheck', { tier: 2 });
       expect(tier2.healthy).toBe(false);
       expect(tier2.checks.ocserv).toMatch(/^fail: ocserv is not answering/);
-      expect(agent.agent.app.get(OcservSessionSync).syncState.reachable).toBe(true); // until the next interval
     });
 
     it('reconciles the store within one interval after ocserv is back, and the event stream resumes', async () => {

@@ -51,7 +51,7 @@ describe(OcservSessionSync.name, () => {
     occtl = new FakeOcctl();
     events = new Subject();
     started = new Subject();
-    const stream = { events$: events.asObservable(), started$: started.asObservable() } as unknown as OcctlEventStream;
+    const stream = { events$: events.asObservable(), started$: started.asObservable(), resumeNow: () => undefined } as unknown as OcctlEventStream;
     sut = new OcservSessionSync(store, occtl as unknown as OcctlService, stream, new SchedulerRegistry(), clock, config);
   });
 
