@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/npm-install.sh
+npm run build --silent
 if [ "${1:-all}" = all ] || [ "$1" = grpc ]; then
   TS_NODE_TRANSPILE_ONLY=1 node --expose-gc -r ts-node/register/transpile-only bench/grpc-load.bench.ts
 fi
