@@ -6,6 +6,7 @@ import { Observable, Subject } from 'rxjs';
 import { Clock } from '../clock/clock';
 import type { AgentConfig } from '../config/agent-config.schema';
 import type { OcctlEvent } from './occtl-records';
+import { OcctlMetrics } from './occtl-metrics';
 import { OcctlRunner } from './occtl-runner';
 import { parseOcctlEventLine } from './parsing/occtl-event-line.parser';
 
@@ -41,6 +42,7 @@ export class OcctlEventStream implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     private readonly runner: OcctlRunner,
+    private readonly metrics: OcctlMetrics,
     private readonly clock: Clock,
     config: ConfigService<AgentConfig, true>,
   ) {
@@ -125,6 +127,7 @@ export class OcctlEventStream implements OnApplicationBootstrap, OnApplicationSh
   private scheduleRestart(ranMs: number, reason: string): void {
     this.delayMs = ranMs >= HEALTHY_RUN_MS ? RESTART_MIN_DELAY_MS : Math.min(this.delayMs * 2, RESTART_MAX_DELAY_MS);
     this.failuresInARow += 1;
+    this.metrics.eventStreamRestarted();
     // One warning when the stream breaks; the retries after it are debug noise until it comes back.
     const log = { msg: 'ocserv event stream ended; restarting', reason, restart_in_ms: this.delayMs };
     if (this.failuresInARow === 1) this.logger.warn(log);

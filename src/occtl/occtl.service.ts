@@ -4,6 +4,7 @@ import { AgentError } from '../errors/agent-error';
 import { OcctlCapabilities } from './occtl-capabilities';
 import { occtlCommand, OcctlCommandName, OcctlCommandSpec } from './occtl-command.catalog';
 import { occtlErrorText, occtlUnreachable } from './occtl-failure';
+import { OcctlMetrics, OcctlOutcome } from './occtl-metrics';
 import type { OcctlBan, OcctlCookieSession, OcctlIroute, OcctlStatus, OcctlUser } from './occtl-records';
 import { OcctlRunner, OcctlRunResult } from './occtl-runner';
 import { OcctlOutputError } from './parsing/occtl-output.error';
@@ -15,6 +16,12 @@ import {
   toOcctlStatus,
   toOcctlUsers,
 } from './parsing/occtl-records.mapper';
+
+function outcomeOf(result: OcctlRunResult, unreachable: boolean): OcctlOutcome {
+  if (result.timedOut) return 'timeout';
+  if (unreachable) return 'unreachable';
+  return result.exitCode === 0 ? 'ok' : 'refused';
+}
 
 /** How an action command (disconnect, unban, reload, ...) went. */
 export interface OcctlActionResult {
@@ -44,8 +51,14 @@ export class OcctlService implements OnApplicationBootstrap {
   constructor(
     private readonly runner: OcctlRunner,
     private readonly capabilities: OcctlCapabilities,
+    private readonly metrics: OcctlMetrics,
     private readonly clock: Clock,
   ) {}
+
+  /** ocserv's control socket (ocserv.socket_file), for messages. */
+  get socketFile(): string {
+    return this.runner.socketFile;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.capabilities.detect();
@@ -130,8 +143,7 @@ export class OcctlService implements OnApplicationBootstrap {
   async runCommand(spec: OcctlCommandSpec, args: readonly string[], timeoutMs = this.runner.timeoutMs): Promise<OcctlCommandOutput> {
     this.capabilities.assertSupported(spec.name);
     const json = spec.output === 'json';
-    const result = await this.runner.run([...(json ? ['-j'] : []), ...spec.words, ...args], { timeoutMs });
-    this.throwIfUnreachable(result, spec.name, timeoutMs);
+    const result = await this.run(spec.name, [...(json ? ['-j'] : []), ...spec.words, ...args], timeoutMs);
     const exitCode = result.exitCode ?? -1;
     const stdout = json ? JSON.stringify(this.parse(result, spec.name), null, 2) : result.stdout;
     return { exitCode, stdout, stderr: result.stderr, durationMs: result.durationMs };
@@ -140,8 +152,7 @@ export class OcctlService implements OnApplicationBootstrap {
   private async query(name: OcctlCommandName, arg?: string, timeoutMs?: number): Promise<OcctlRecord[]> {
     const spec = occtlCommand(name);
     this.capabilities.assertSupported(name);
-    const result = await this.runner.run(['-j', ...spec.words, ...(arg === undefined ? [] : [arg])], { timeoutMs });
-    this.throwIfUnreachable(result, name, timeoutMs);
+    const result = await this.run(name, ['-j', ...spec.words, ...(arg === undefined ? [] : [arg])], timeoutMs);
     return this.parse(result, name);
   }
 
@@ -160,8 +171,7 @@ export class OcctlService implements OnApplicationBootstrap {
   private async act(name: OcctlCommandName, arg?: string): Promise<OcctlActionResult> {
     const spec = occtlCommand(name);
     this.capabilities.assertSupported(name);
-    const result = await this.runner.run([...spec.words, ...(arg === undefined ? [] : [arg])]);
-    this.throwIfUnreachable(result, name);
+    const result = await this.run(name, [...spec.words, ...(arg === undefined ? [] : [arg])]);
     const ok = result.exitCode === 0;
     const message = occtlErrorText(result);
     this.logger.log({ msg: 'occtl action', command: name, target: arg, ok, exit_code: result.exitCode, output: message });
@@ -176,8 +186,18 @@ export class OcctlService implements OnApplicationBootstrap {
     return users;
   }
 
-  private throwIfUnreachable(result: OcctlRunResult, name: string, timeoutMs?: number): void {
-    const failure = occtlUnreachable(result, name, this.runner.socketFile, timeoutMs ?? this.runner.timeoutMs);
+  /** One occtl run, counted in the metrics; throws UNAVAILABLE when ocserv could not be asked. */
+  private async run(name: OcctlCommandName, argv: readonly string[], timeoutMs = this.runner.timeoutMs): Promise<OcctlRunResult> {
+    let result: OcctlRunResult;
+    try {
+      result = await this.runner.run(argv, { timeoutMs });
+    } catch (error) {
+      this.metrics.failedToStart(name);
+      throw error;
+    }
+    const failure = occtlUnreachable(result, name, this.runner.socketFile, timeoutMs);
+    this.metrics.observe(name, result, outcomeOf(result, failure !== undefined));
     if (failure !== undefined) throw failure;
+    return result;
   }
 }

@@ -10,6 +10,7 @@ import type { OcctlEvent, OcctlStatus, OcctlUser } from '../occtl/occtl-records'
 import { OcctlService } from '../occtl/occtl.service';
 import { sessionFromEvent, sessionIdOf, toNewSession, toSessionUpdate } from './ocserv-session.mapper';
 import { EndedSessions } from './ended-sessions';
+import { OcservSyncMetrics } from './ocserv-sync-metrics';
 import { SessionStore } from './session-store.service';
 
 const JOB_NAME = 'ocserv-reconcile';
@@ -56,6 +57,7 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     private readonly occtl: OcctlService,
     private readonly events: OcctlEventStream,
     private readonly scheduler: SchedulerRegistry,
+    private readonly metrics: OcservSyncMetrics,
     private readonly clock: Clock,
     config: ConfigService<AgentConfig, true>,
   ) {
@@ -118,6 +120,12 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     } catch (error) {
       this.markUnreachable(error);
       throw error;
+    }
+    if (status.status !== 'online') {
+      // A stopping ocserv answers "offline" (and no PID) until its socket goes: its sessions are ending.
+      const offline = AgentError.unavailable(`ocserv reports status "${status.status}" (socket ${this.occtl.socketFile})`);
+      this.markUnreachable(offline);
+      throw offline;
     }
     const ocservRestarted = this.noteStatus(status);
     const seen = new Set<string>();
@@ -188,9 +196,9 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
 
   private noteStatus(status: OcctlStatus): boolean {
     const previous = this.state.status;
-    const restarted =
-      previous !== undefined && (previous.serverPid !== status.serverPid || previous.upSinceMs !== status.upSinceMs);
+    const restarted = previous !== undefined && isAnotherInstance(previous, status);
     if (restarted) {
+      this.metrics.restarted();
       this.logger.warn({ msg: 'ocserv restarted', previous_pid: previous?.serverPid, pid: status.serverPid });
     }
     if (!this.state.reachable && this.everReached) {
@@ -198,15 +206,25 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
       this.events.resumeNow();
     }
     this.everReached = true;
-    this.state = { reachable: true, lastSuccessMs: this.clock.nowMs(), lastError: undefined, status };
+    this.metrics.reconciled();
+    // A status without the server's identity (seen while ocserv starts) keeps the last known one.
+    const known = status.serverPid === undefined && previous !== undefined ? previous : status;
+    this.state = { reachable: true, lastSuccessMs: this.clock.nowMs(), lastError: undefined, status: known };
     return restarted;
   }
 
   private markUnreachable(error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
+    this.metrics.unreachable();
     if (this.state.reachable || this.state.lastError === undefined) {
       this.logger.warn({ msg: 'ocserv unreachable; sessions are kept as they were until it answers', error: message });
     }
     this.state = { ...this.state, reachable: false, lastError: message };
   }
+}
+
+/** Another ocserv instance answers: its PID or start time differ (only what both statuses state is compared). */
+function isAnotherInstance(previous: OcctlStatus, current: OcctlStatus): boolean {
+  const differs = <T>(a: T | undefined, b: T | undefined) => a !== undefined && b !== undefined && a !== b;
+  return differs(previous.serverPid, current.serverPid) || differs(previous.upSinceMs, current.upSinceMs);
 }

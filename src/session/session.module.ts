@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { OcctlModule } from '../occtl/occtl.module';
 import { OcservSessionSync } from './ocserv-session-sync.service';
+import { OcservSyncMetrics } from './ocserv-sync-metrics';
 import { SessionCleanupJob } from './session-cleanup.job';
 import { SessionMetrics } from './session-metrics';
 import { SessionStore } from './session-store.service';
 
 @Module({
   imports: [OcctlModule],
-  providers: [SessionStore, SessionCleanupJob, SessionMetrics, OcservSessionSync],
+  providers: [SessionStore, SessionCleanupJob, SessionMetrics, OcservSessionSync, OcservSyncMetrics],
   exports: [SessionStore, OcservSessionSync],
 })
 export class SessionModule {}

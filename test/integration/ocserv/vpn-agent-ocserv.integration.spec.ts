@@ -173,6 +173,12 @@ describe('VPNAgentService against a real ocserv', () => {
       expect(result.equal).toBe(true);
       expect(Date.now() - restartedAt).toBeLessThan(RECONCILE_INTERVAL_SECONDS * 1000 + 3000);
       expect(sync.syncState.status?.serverPid).toBe(lab.serverPid);
+      expect(agent.logs.where((entry) => entry.msg === 'ocserv restarted')).toHaveLength(1);
+      const metrics = await (await fetch(`http://127.0.0.1:${agent.agent.httpPort}/metrics`)).text();
+      expect(metrics).toMatch(/^ocserv_agent_ocserv_up 1$/m);
+      expect(metrics).toMatch(/^ocserv_agent_ocserv_restarts_total 1$/m);
+      expect(metrics).toMatch(/^ocserv_agent_session_reconciliations_total\{outcome="unreachable"\} [1-9]/m);
+      expect(metrics).toMatch(/^ocserv_agent_occtl_commands_total\{command="show users",outcome="ok"\} [1-9]/m);
 
       // A connect after the restart arrives through the resumed event stream.
       const seen: OcctlEvent[] = [];

@@ -5,7 +5,9 @@ import { AgentError } from '../../../src/errors/agent-error';
 import type { OcctlEventStream } from '../../../src/occtl/occtl-event.stream';
 import type { OcctlEvent, OcctlStatus, OcctlUser } from '../../../src/occtl/occtl-records';
 import type { OcctlService } from '../../../src/occtl/occtl.service';
+import { MetricsRegistry } from '../../../src/metrics/metrics-registry';
 import { OcservSessionSync } from '../../../src/session/ocserv-session-sync.service';
+import { OcservSyncMetrics } from '../../../src/session/ocserv-sync-metrics';
 import { SessionStore } from '../../../src/session/session-store.service';
 import { anAgentConfig, configServiceFor } from '../builders/agent-config.builder';
 import { FakeClock } from '../builders/fake-clock';
@@ -14,6 +16,7 @@ import { aNewVpnSession } from '../builders/vpn-session.builder';
 
 /** occtl as the sync sees it: a snapshot the test sets, or ocserv being down. */
 class FakeOcctl {
+  readonly socketFile = '/run/occtl.socket';
   users: OcctlUser[] = [];
   status: OcctlStatus = anOcctlStatus();
   down = false;
@@ -41,18 +44,20 @@ describe(OcservSessionSync.name, () => {
   let events: Subject<OcctlEvent>;
   let started: Subject<void>;
   let sut: OcservSessionSync;
+  let metrics: OcservSyncMetrics;
 
   beforeAll(() => Logger.overrideLogger(false));
 
   beforeEach(() => {
     clock = new FakeClock();
     const config = configServiceFor(anAgentConfig({ session: { max_sessions: 100 } }));
+    metrics = new OcservSyncMetrics(new MetricsRegistry());
     store = new SessionStore(clock, config);
     occtl = new FakeOcctl();
     events = new Subject();
     started = new Subject();
     const stream = { events$: events.asObservable(), started$: started.asObservable(), resumeNow: () => undefined } as unknown as OcctlEventStream;
-    sut = new OcservSessionSync(store, occtl as unknown as OcctlService, stream, new SchedulerRegistry(), clock, config);
+    sut = new OcservSessionSync(store, occtl as unknown as OcctlService, stream, new SchedulerRegistry(), metrics, clock, config);
   });
 
   afterEach(() => sut.onApplicationShutdown());
@@ -106,6 +111,25 @@ describe(OcservSessionSync.name, () => {
     await expect(sut.reconcile()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(store.get('11')).toBeDefined();
     expect(sut.syncState).toMatchObject({ reachable: false, lastError: 'ocserv is not answering' });
+  });
+
+  it('treats an ocserv that reports "offline" (stopping) as unreachable and keeps the store', async () => {
+    occtl.users = [anOcctlUser({ id: 11 })];
+    await sut.reconcile();
+    clock.advanceSeconds(30);
+    occtl.status = { ...anOcctlStatus(), status: 'offline', serverPid: undefined, upSinceMs: undefined };
+    occtl.users = [];
+    await expect(sut.reconcile()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(store.get('11')).toBeDefined();
+    expect(sut.syncState.reachable).toBe(false);
+  });
+
+  it('does not take a status without the server PID for a restart', async () => {
+    await sut.reconcile();
+    occtl.status = anOcctlStatus({ serverPid: undefined });
+    expect((await sut.reconcile()).ocservRestarted).toBe(false);
+    occtl.status = anOcctlStatus();
+    expect((await sut.reconcile()).ocservRestarted).toBe(false);
   });
 
   it('notices an ocserv restart and replaces a worker id reused by another user', async () => {
