@@ -9,7 +9,7 @@ const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 const { AGENT_PROTO, HEALTH_PROTO, PROTO_LOADER_OPTIONS } = require('../dist/grpc/proto-files.constant');
 
-const [, , address, tlsDir] = process.argv;
+const [, , address, tlsDir, live] = process.argv;
 const definition = grpc.loadPackageDefinition(protoLoader.loadSync([AGENT_PROTO, HEALTH_PROTO], PROTO_LOADER_OPTIONS));
 const file = (name) => readFileSync(join(tlsDir, name));
 
@@ -18,6 +18,7 @@ function clientAs(commonName) {
   const options = { 'grpc.ssl_target_name_override': 'localhost' };
   return {
     vpn: new definition.agent.v1.VPNAgentService(address, creds, options),
+    agent: new definition.agent.v1.AgentService(address, creds, options),
     health: new definition.grpc.health.v1.Health(address, creds, options),
   };
 }
@@ -36,6 +37,32 @@ async function main() {
   const show = (title, value) => console.log(`\n# ${title}\n${JSON.stringify(value, null, 2)}`);
 
   show('grpc.health.v1 Check (as portal.example.com)', await call(portal.health, 'Check', { service: '' }));
+  show('HealthCheck tier 3: agent, ocserv, config dirs (as monitoring.example.com)', await call(monitoring.agent, 'HealthCheck', { tier: 3 }));
+  if (live === '1') {
+    // The store fills from ocserv at start and from its event stream; give it a moment.
+    let sessions;
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      sessions = await call(monitoring.vpn, 'GetActiveSessions', { include_stats: true });
+      if (sessions.total_count > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    show('GetActiveSessions: the live openconnect session, from ocserv (as monitoring.example.com)', sessions);
+    const status = await call(portal.agent, 'ExecuteCommand', { request_id: 'demo-cmd-1', command_type: 'occtl', args: ['show', 'status'] });
+    const brief = ({ Status, 'Server PID': pid, 'Up since': upSince, 'Active sessions': active }) => ({ Status, 'Server PID': pid, 'Up since': upSince, 'Active sessions': active });
+    show('ExecuteCommand occtl show status (as portal.example.com, role admin; stdout is JSON, a few of its keys shown)', {
+      ...status,
+      stdout: status.stdout === undefined ? undefined : JSON.parse(status.stdout).map(brief),
+    });
+    show('ExecuteCommand occtl stop now (not on ocserv.allowed_commands)', await call(portal.agent, 'ExecuteCommand', {
+      command_type: 'occtl', args: ['stop', 'now'],
+    }));
+    show('ExecuteCommand with a hostile argument', await call(portal.agent, 'ExecuteCommand', {
+      command_type: 'occtl', args: ['show', 'user', 'alice;reboot'],
+    }));
+    show('DisconnectUser alice (openconnect reconnects: a disconnect is not a block)', await call(portal.vpn, 'DisconnectUser', {
+      username: 'alice', reason: 'demo', disconnect_all_sessions: true,
+    }));
+  }
   show(
     'NotifyConnect alice (as portal.example.com, role admin)',
     await call(portal.vpn, 'NotifyConnect', {
@@ -53,6 +80,7 @@ async function main() {
   show('NotifyDisconnect alice', await call(portal.vpn, 'NotifyDisconnect', { username: 'alice', session_id: 'demo-1' }));
   for (const client of [portal, monitoring]) {
     client.vpn.close();
+    client.agent.close();
     client.health.close();
   }
 }
