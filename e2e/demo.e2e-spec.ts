@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { join } from 'node:path';
 
 /** The README's demo command works from this checkout: it builds, starts the agent and the calls succeed. */
 describe('npm run demo', () => {
-  let result: ReturnType<typeof spawnSync<string>>;
+  let result: SpawnSyncReturns<string>;
   let output: string;
 
   beforeAll(() => {

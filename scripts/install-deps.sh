@@ -9,6 +9,7 @@ declare -A PACKAGES=(
   [ocserv]=ocserv            # the real VPN server the lab and demo run (also brings occtl, ocpasswd)
   [openconnect]=openconnect  # real VPN clients for the lab
   [coreutils]=stdbuf         # line-buffers `occtl show events` into a pipe
+  [util-linux]=setpriv       # ties `occtl show events` to the agent's life (parent-death signal)
 )
 
 missing=()

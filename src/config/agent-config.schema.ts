@@ -121,13 +121,20 @@ const ocservSchema = z
     occtl_path: absolutePath.default('/usr/bin/occtl'),
     /** coreutils stdbuf: `occtl show events` block-buffers its output into a pipe without it. */
     stdbuf_path: absolutePath.default('/usr/bin/stdbuf'),
+    /** util-linux setpriv: gives `occtl show events` a parent-death signal so it cannot outlive the agent. */
+    setpriv_path: absolutePath.default('/usr/bin/setpriv'),
     socket_file: absolutePath.default('/var/run/occtl.socket'),
     command_timeout_ms: positiveInt(300_000).default(10_000),
     max_output_bytes: positiveInt(256 * 1024 * 1024).default(16 * 1024 * 1024),
     max_concurrent_commands: positiveInt(64).default(4),
     config_per_user_dir: absolutePath.default('/etc/ocserv/config-per-user'),
     config_per_group_dir: absolutePath.default('/etc/ocserv/config-per-group'),
-    allowed_commands: z.array(z.enum(OCCTL_COMMAND_NAMES)).default([...DEFAULT_ALLOWED_OCCTL_COMMANDS]),
+    allowed_commands: z
+      .array(z.enum(OCCTL_COMMAND_NAMES))
+      .refine((names) => !names.includes('show events'), {
+        error: '"show events" never ends, so ExecuteCommand cannot run it; the agent follows it itself (ocserv.events)',
+      })
+      .default([...DEFAULT_ALLOWED_OCCTL_COMMANDS]),
     events: z.boolean().default(true),
     log: ocservLogSchema,
   })

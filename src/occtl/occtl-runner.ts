@@ -63,11 +63,14 @@ export class OcctlRunner {
 
   /**
    * Starts a long-running occtl (show events). Its stdin stays an open pipe:
-   * occtl polls stdin for 'q' and spins at 100 % CPU on EOF. stdbuf makes its
-   * stdout line-buffered; without it events sit in a 4 KiB buffer.
+   * occtl polls stdin for 'q' and spins at 100 % CPU on EOF. That is also what
+   * an orphan would do if the agent died without stopping it, so setpriv gives it
+   * a parent-death signal (kept across the execs). stdbuf makes its stdout
+   * line-buffered; without it events sit in a 4 KiB buffer.
    */
   spawnStream(args: readonly string[]): ChildProcessWithoutNullStreams {
-    return spawn(this.config.stdbuf_path, ['-oL', this.config.occtl_path, '-s', this.config.socket_file, ...args], {
+    const occtl = [this.config.occtl_path, '-s', this.config.socket_file, ...args];
+    return spawn(this.config.setpriv_path, ['--pdeathsig', 'KILL', this.config.stdbuf_path, '-oL', ...occtl], {
       env: CHILD_ENV,
       stdio: 'pipe',
     });
