@@ -65,7 +65,13 @@ export class OcctlService implements OnApplicationBootstrap {
   }
 
   async showStatus(timeoutMs?: number): Promise<OcctlStatus> {
-    return toOcctlStatus(await this.query('show status', undefined, timeoutMs), this.clock.nowMs());
+    const records = await this.query('show status', undefined, timeoutMs);
+    try {
+      return toOcctlStatus(records, this.clock.nowMs());
+    } catch (error) {
+      if (!(error instanceof OcctlOutputError)) throw error;
+      throw AgentError.unavailable(`occtl "show status" printed output the agent cannot read: ${error.message}`);
+    }
   }
 
   async showUsers(): Promise<OcctlUser[]> {
