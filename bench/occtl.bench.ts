@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   const pki = createTestPki(lab.dir);
   const configFile = writeAgentConfig(pki, 'bench-agent', {
     log: { level: process.env.BENCH_LOG_LEVEL ?? 'info' },
-    ocserv: { socket_file: lab.occtlSocket, events: true, config_per_user_dir: lab.configPerUserDir, config_per_group_dir: lab.configPerGroupDir },
+    ocserv: { socket_file: lab.occtlSocket, sync_sessions: true, events: true, config_per_user_dir: lab.configPerUserDir, config_per_group_dir: lab.configPerGroupDir },
   });
   const agent = new AgentProcess(['--config', configFile]);
   try {

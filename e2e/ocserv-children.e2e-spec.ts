@@ -44,7 +44,7 @@ describe('the agent process and its occtl event stream', () => {
   const startAgent = async (name: string): Promise<AgentProcess> => {
     const pki = createTestPki(lab.dir);
     const config = writeAgentConfig(pki, name, {
-      ocserv: { socket_file: lab.occtlSocket, events: true, config_per_user_dir: lab.configPerUserDir, config_per_group_dir: lab.configPerGroupDir },
+      ocserv: { socket_file: lab.occtlSocket, sync_sessions: true, events: true, config_per_user_dir: lab.configPerUserDir, config_per_group_dir: lab.configPerGroupDir },
     });
     const agent = new AgentProcess(['--config', config]);
     await agent.started();

@@ -135,6 +135,8 @@ const ocservSchema = z
         error: '"show events" never ends, so ExecuteCommand cannot run it; the agent follows it itself (ocserv.events)',
       })
       .default([...DEFAULT_ALLOWED_OCCTL_COMMANDS]),
+    /** false: sessions come only from NotifyConnect/NotifyDisconnect (development, tests without ocserv). */
+    sync_sessions: z.boolean().default(true),
     events: z.boolean().default(true),
     log: ocservLogSchema,
   })

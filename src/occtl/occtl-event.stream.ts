@@ -30,6 +30,7 @@ export class OcctlEventStream implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger(OcctlEventStream.name);
   private readonly eventsSubject = new Subject<OcctlEvent>();
   private readonly startedSubject = new Subject<void>();
+  private readonly interruptedSubject = new Subject<string>();
   private readonly enabled: boolean;
   private child: ChildProcessWithoutNullStreams | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -39,6 +40,8 @@ export class OcctlEventStream implements OnApplicationBootstrap, OnApplicationSh
 
   readonly events$: Observable<OcctlEvent> = this.eventsSubject.asObservable();
   readonly started$: Observable<void> = this.startedSubject.asObservable();
+  /** Fires with the reason each time the stream ends: usually ocserv stopped or restarted. */
+  readonly interrupted$: Observable<string> = this.interruptedSubject.asObservable();
 
   constructor(
     private readonly runner: OcctlRunner,
@@ -46,7 +49,9 @@ export class OcctlEventStream implements OnApplicationBootstrap, OnApplicationSh
     private readonly clock: Clock,
     config: ConfigService<AgentConfig, true>,
   ) {
-    this.enabled = config.get('ocserv', { infer: true }).events;
+    const ocserv = config.get('ocserv', { infer: true });
+    // Nothing but the session sync consumes events.
+    this.enabled = ocserv.events && ocserv.sync_sessions;
   }
 
   /** Pid of the running `occtl show events`, if any (tests check it is reaped). */
@@ -71,6 +76,7 @@ export class OcctlEventStream implements OnApplicationBootstrap, OnApplicationSh
     }
     this.eventsSubject.complete();
     this.startedSubject.complete();
+    this.interruptedSubject.complete();
   }
 
   /**
@@ -112,7 +118,9 @@ export class OcctlEventStream implements OnApplicationBootstrap, OnApplicationSh
       this.child = undefined;
       if (this.stopped) return;
       const ranMs = this.clock.nowMs() - startedMs;
-      this.scheduleRestart(ranMs, `exit ${code ?? signal}${lastError === '' ? '' : `: ${lastError}`}`);
+      const reason = `exit ${code ?? signal}${lastError === '' ? '' : `: ${lastError}`}`;
+      this.scheduleRestart(ranMs, reason);
+      this.interruptedSubject.next(reason);
     });
   }
 

@@ -16,7 +16,8 @@ import { SessionStore } from './session-store.service';
 const JOB_NAME = 'ocserv-reconcile';
 /**
  * A session confirmed this recently (by its connect event or NotifyConnect) is
- * kept even when a snapshot lacks it: the snapshot may predate the connect.
+ * kept even when a snapshot lacks it: the snapshot may predate the connect. Not
+ * applied right after an outage or an ocserv restart.
  */
 const ABSENCE_GRACE_MS = 5_000;
 
@@ -46,6 +47,7 @@ export interface OcservSyncState {
 export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OcservSessionSync.name);
   private readonly intervalMs: number;
+  private readonly enabled: boolean;
   private readonly ended: EndedSessions;
   private subscriptions: Subscription[] = [];
   private inFlight: Promise<ReconcileReport> | undefined;
@@ -62,6 +64,7 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     config: ConfigService<AgentConfig, true>,
   ) {
     this.intervalMs = config.get('session', { infer: true }).reconcile_interval_seconds * 1000;
+    this.enabled = config.get('ocserv', { infer: true }).sync_sessions;
     this.ended = new EndedSessions(clock);
   }
 
@@ -70,9 +73,12 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
   }
 
   onApplicationBootstrap(): void {
+    if (!this.enabled) return;
     this.subscriptions = [
       this.events.events$.subscribe((event) => void this.onEvent(event)),
       this.events.started$.subscribe(() => void this.reconcileQuietly('event stream started')),
+      // occtl show events ends when ocserv stops: find out now rather than at the next interval.
+      this.events.interrupted$.subscribe(() => void this.reconcileQuietly('event stream ended')),
     ];
     const timer = setInterval(() => void this.reconcileQuietly('interval'), this.intervalMs);
     timer.unref();
@@ -82,6 +88,23 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationShutdown(): void {
     this.subscriptions.forEach((subscription) => subscription.unsubscribe());
+  }
+
+  /**
+   * Resolves when the store can be served as ocserv's session list: at once
+   * while the last reconciliation reached ocserv (or syncing is off); otherwise
+   * after reconciling now, and with UNAVAILABLE when ocserv still does not
+   * answer: the last known list would be a guess (a stopped ocserv has no
+   * sessions, a hung one may).
+   */
+  async whenCurrent(): Promise<void> {
+    if (!this.enabled || this.state.reachable) return;
+    try {
+      await this.reconcile();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw AgentError.unavailable(`cannot list sessions: ${reason}`);
+    }
   }
 
   /** One reconciliation; concurrent callers share the one in flight. */
@@ -127,7 +150,10 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
       this.markUnreachable(offline);
       throw offline;
     }
+    const backFromOutage = this.everReached && !this.state.reachable;
     const ocservRestarted = this.noteStatus(status);
+    // Back from an outage or a restart, nothing the store holds can be a connect the snapshot missed.
+    const graceMs = backFromOutage || ocservRestarted ? 0 : ABSENCE_GRACE_MS;
     const seen = new Set<string>();
     let added = 0;
     let updated = 0;
@@ -140,7 +166,7 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     }
     let removed = 0;
     for (const session of this.store.list()) {
-      if (!seen.has(session.sessionId) && session.updatedAtMs < startedMs - ABSENCE_GRACE_MS) {
+      if (!seen.has(session.sessionId) && session.updatedAtMs < startedMs - graceMs) {
         this.store.remove(session.sessionId);
         removed += 1;
       }

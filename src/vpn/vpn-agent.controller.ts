@@ -53,9 +53,9 @@ export class VpnAgentController implements VPNAgentServiceController {
   }
 
   @RequiresRole(Role.Reader)
-  getActiveSessions(request: GetActiveSessionsRequest): GetActiveSessionsResponse {
+  async getActiveSessions(request: GetActiveSessionsRequest): Promise<GetActiveSessionsResponse> {
     const query = toSessionQuery(request);
-    return toGetActiveSessionsResponse(this.sessions.activeSessions(query), query.includeStats);
+    return toGetActiveSessionsResponse(await this.sessions.activeSessions(query), query.includeStats);
   }
 
   @RequiresRole(Role.Operator)

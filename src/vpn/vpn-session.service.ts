@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../clock/clock';
 import { AgentError } from '../errors/agent-error';
+import { OcservSessionSync } from '../session/ocserv-session-sync.service';
 import { SessionStore } from '../session/session-store.service';
 import type { VpnSession } from '../session/vpn-session';
 import { ConnectionAuthorizer } from './connection-authorizer';
@@ -16,6 +17,7 @@ export class VpnSessionService {
 
   constructor(
     private readonly store: SessionStore,
+    private readonly sync: OcservSessionSync,
     private readonly authorizer: ConnectionAuthorizer,
     private readonly clock: Clock,
   ) {}
@@ -66,7 +68,9 @@ export class VpnSessionService {
     return { acknowledged: true, message: `session ${notice.sessionId} removed` };
   }
 
-  activeSessions(query: SessionQuery): VpnSession[] {
+  /** The sessions ocserv has (the reconciled store); UNAVAILABLE while ocserv cannot be asked. */
+  async activeSessions(query: SessionQuery): Promise<VpnSession[]> {
+    await this.sync.whenCurrent();
     return query.username === '' ? this.store.list() : this.store.listByUsername(query.username);
   }
 }

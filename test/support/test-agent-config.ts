@@ -33,8 +33,8 @@ export function testAgentRawConfig(pki: TestPki, agentId = 'test-agent'): Record
     http: { listen: '127.0.0.1:0' },
     log: { level: 'warn' },
     // No ocserv unless a suite starts a lab (ocserv-lab/lab-agent.ts): a socket
-    // that does not exist, and no event stream retrying against it.
-    ocserv: { socket_file: '/nonexistent/ocserv-agent-test/occtl.sock', events: false },
+    // that does not exist, sessions from NotifyConnect only, no event stream.
+    ocserv: { socket_file: '/nonexistent/ocserv-agent-test/occtl.sock', sync_sessions: false, events: false },
     authorization: { mode: 'static', static: { allowed: true, routes: ['10.10.0.0/16'], dns_servers: ['10.10.0.53'] } },
   };
 }

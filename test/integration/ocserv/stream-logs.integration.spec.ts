@@ -55,8 +55,11 @@ describe('AgentService.StreamLogs', () => {
 
   it('agent source: the backlog, then a new line within 1 s with follow', async () => {
     const stream = open({ log_source: 'agent', follow: true });
-    await eventually(() => stream.entries.length, (count) => count > 0);
-    expect(stream.entries.some((entry) => entry.message === 'agent started')).toBe(true);
+    const started = await eventually(
+      () => stream.entries.find((entry) => entry.message === 'agent started'),
+      (entry) => entry !== undefined,
+    );
+    expect(started?.fields.grpc_listen).toMatch(/^127\.0\.0\.1:\d+$/);
     const before = stream.entries.length;
     const sentAt = Date.now();
     await reader.unary(reader.vpn, 'GetActiveSessions', {});
@@ -88,8 +91,11 @@ describe('AgentService.StreamLogs', () => {
   it('ocserv source: ocserv log lines, live, and no child left after a cancel', async () => {
     const runner = agent.agent.app.get(LogProcessRunner);
     const stream = open({ log_source: 'ocserv', follow: true });
-    await eventually(() => stream.entries.length, (count) => count > 0);
-    expect(stream.entries.some((entry) => entry.message.includes('sec-mod'))).toBe(true);
+    const backlog = await eventually(
+      () => stream.entries.find((entry) => entry.message.includes('sec-mod')),
+      (entry) => entry !== undefined,
+    );
+    expect(backlog?.source).toBe('ocserv');
     const [pid] = runner.activePids();
     expect(pid).toBeDefined();
 

@@ -153,6 +153,12 @@ describe('VPNAgentService against a real ocserv', () => {
       expect(error?.details).toContain(lab.occtlSocket);
       expect(error?.details).toContain('ocserv is not answering');
 
+      // The session list is ocserv's: while ocserv cannot be asked, it is not served stale.
+      // The event stream ends with ocserv, which starts a reconciliation at once (no interval wait).
+      const listing = await eventually(() => rejection(sessions()), (e) => e !== undefined, 1000);
+      expect(listing?.code).toBe(GrpcStatus.UNAVAILABLE);
+      expect(listing?.details).toContain('cannot list sessions: ocserv is not answering');
+
       const reader = agent.clientAs(TEST_IDENTITIES.reader);
       const tier1 = await reader.unary<HealthCheckResponse>(reader.agent, 'HealthCheck', { tier: 1 });
       expect(tier1.healthy).toBe(true);

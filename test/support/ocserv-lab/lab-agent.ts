@@ -10,6 +10,7 @@ export function startLabAgent(lab: OcservLab, overrides: Overrides = {}): Promis
     session: { reconcile_interval_seconds: 2, ...overrides.session },
     ocserv: {
       socket_file: lab.occtlSocket,
+      sync_sessions: true,
       events: true,
       config_per_user_dir: lab.configPerUserDir,
       config_per_group_dir: lab.configPerGroupDir,

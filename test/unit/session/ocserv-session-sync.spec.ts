@@ -56,7 +56,7 @@ describe(OcservSessionSync.name, () => {
     occtl = new FakeOcctl();
     events = new Subject();
     started = new Subject();
-    const stream = { events$: events.asObservable(), started$: started.asObservable(), resumeNow: () => undefined } as unknown as OcctlEventStream;
+    const stream = { events$: events.asObservable(), started$: started.asObservable(), interrupted$: new Subject<string>(), resumeNow: () => undefined } as unknown as OcctlEventStream;
     sut = new OcservSessionSync(store, occtl as unknown as OcctlService, stream, new SchedulerRegistry(), metrics, clock, config);
   });
 
@@ -101,6 +101,19 @@ describe(OcservSessionSync.name, () => {
     clock.advanceMs(1000);
     expect(await sut.reconcile()).toMatchObject({ removed: 0 });
     expect(store.get('77')).toBeDefined();
+  });
+
+  it('drops every session the snapshot lacks when ocserv is back from an outage, however recent', async () => {
+    occtl.users = [anOcctlUser({ id: 11 })];
+    await sut.reconcile();
+    occtl.down = true;
+    clock.advanceMs(1000);
+    await expect(sut.reconcile()).rejects.toBeDefined();
+    occtl.down = false;
+    occtl.users = [anOcctlUser({ id: 12, username: 'bob' })];
+    clock.advanceMs(1000);
+    expect(await sut.reconcile()).toMatchObject({ added: 1, removed: 1 });
+    expect(store.get('11')).toBeUndefined();
   });
 
   it('leaves the store untouched while ocserv is down, and says so', async () => {
@@ -152,6 +165,39 @@ describe(OcservSessionSync.name, () => {
     const first = sut.reconcile();
     expect(sut.reconcile()).toBe(first);
     await first;
+  });
+
+  describe('whenCurrent', () => {
+    it('answers at once while the last reconciliation reached ocserv', async () => {
+      await sut.reconcile();
+      occtl.down = true;
+      await expect(sut.whenCurrent()).resolves.toBeUndefined();
+    });
+
+    it('reconciles now when ocserv was unreachable, and serves once it answers again', async () => {
+      occtl.down = true;
+      await expect(sut.reconcile()).rejects.toBeDefined();
+      occtl.down = false;
+      occtl.users = [anOcctlUser({ id: 51 })];
+      await sut.whenCurrent();
+      expect(store.get('51')).toBeDefined();
+    });
+
+    it('is UNAVAILABLE while ocserv still does not answer', async () => {
+      occtl.down = true;
+      await expect(sut.whenCurrent()).rejects.toMatchObject({
+        code: 'UNAVAILABLE',
+        message: 'cannot list sessions: ocserv is not answering',
+      });
+    });
+
+    it('never asks ocserv when session syncing is off', async () => {
+      const config = configServiceFor(anAgentConfig({ ocserv: { sync_sessions: false } }));
+      const stream = { events$: events.asObservable(), started$: started.asObservable(), interrupted$: new Subject<string>(), resumeNow: () => undefined } as unknown as OcctlEventStream;
+      const off = new OcservSessionSync(store, occtl as unknown as OcctlService, stream, new SchedulerRegistry(), metrics, clock, config);
+      occtl.down = true;
+      await expect(off.whenCurrent()).resolves.toBeUndefined();
+    });
   });
 
   describe('events', () => {

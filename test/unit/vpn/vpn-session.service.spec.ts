@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { AgentErrorCode } from '../../../src/errors/agent-error-code.enum';
+import { AgentError } from '../../../src/errors/agent-error';
+import type { OcservSessionSync } from '../../../src/session/ocserv-session-sync.service';
 import { SessionStore } from '../../../src/session/session-store.service';
 import { ConnectionAuthorizer } from '../../../src/vpn/connection-authorizer';
 import type { ConnectDecision, ConnectNotice } from '../../../src/vpn/vpn-notices';
@@ -25,10 +27,22 @@ class FakeConnectionAuthorizer extends ConnectionAuthorizer {
   }
 }
 
+/** The session sync as VpnSessionService sees it: current, or ocserv unreachable. */
+class FakeSessionSync {
+  unreachable = false;
+
+  whenCurrent(): Promise<void> {
+    return this.unreachable
+      ? Promise.reject(AgentError.unavailable('cannot list sessions: ocserv is not answering on its control socket'))
+      : Promise.resolve();
+  }
+}
+
 describe(VpnSessionService.name, () => {
   let clock: FakeClock;
   let store: SessionStore;
   let authorizer: FakeConnectionAuthorizer;
+  let sync: FakeSessionSync;
   let sut: VpnSessionService;
 
   beforeAll(() => Logger.overrideLogger(false));
@@ -37,7 +51,8 @@ describe(VpnSessionService.name, () => {
     clock = new FakeClock();
     store = new SessionStore(clock, configServiceFor(anAgentConfig({ session: { ttl_seconds: 3600, max_sessions: 10 } })));
     authorizer = new FakeConnectionAuthorizer();
-    sut = new VpnSessionService(store, authorizer, clock);
+    sync = new FakeSessionSync();
+    sut = new VpnSessionService(store, sync as unknown as OcservSessionSync, authorizer, clock);
   });
 
   describe('connect', () => {
@@ -159,18 +174,25 @@ describe(VpnSessionService.name, () => {
       await sut.connect(aConnectNotice({ sessionId: 'a2', username: 'alice' }));
     });
 
-    it('lists every session without a username', () => {
-      expect(sut.activeSessions({ username: '', includeStats: false }).map((s) => s.sessionId)).toEqual(['a1', 'b1', 'a2']);
+    it('lists every session without a username', async () => {
+      expect((await sut.activeSessions({ username: '', includeStats: false })).map((s) => s.sessionId)).toEqual(['a1', 'b1', 'a2']);
     });
 
-    it("lists only that user's sessions with a username", () => {
-      expect(sut.activeSessions({ username: 'alice', includeStats: false }).map((s) => s.sessionId)).toEqual(['a1', 'a2']);
+    it("lists only that user's sessions with a username", async () => {
+      expect((await sut.activeSessions({ username: 'alice', includeStats: false })).map((s) => s.sessionId)).toEqual(['a1', 'a2']);
     });
 
-    it('leaves out sessions whose TTL ran out', () => {
+    it('leaves out sessions whose TTL ran out', async () => {
       clock.advanceSeconds(3600);
 
-      expect(sut.activeSessions({ username: '', includeStats: true })).toEqual([]);
+      expect(await sut.activeSessions({ username: '', includeStats: true })).toEqual([]);
+    });
+
+    it('answers UNAVAILABLE, listing nothing, while ocserv cannot be asked', async () => {
+      sync.unreachable = true;
+      const error = await agentErrorFromAsync(sut.activeSessions({ username: '', includeStats: false }));
+      expect(error.code).toBe(AgentErrorCode.Unavailable);
+      expect(error.message).toContain('ocserv is not answering');
     });
   });
 });
