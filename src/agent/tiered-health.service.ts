@@ -10,6 +10,11 @@ import type { HealthReport } from './agent-requests';
 
 /** A health check must answer even when ocserv hangs. */
 const OCSERV_CHECK_TIMEOUT_MS = 3_000;
+/**
+ * Probes from many callers within this window share one `occtl show status`: a
+ * reader-role client polling HealthCheck must not turn into one occtl per call.
+ */
+const OCSERV_CHECK_REUSE_MS = 1_000;
 
 export const HEALTH_TIERS = [1, 2, 3] as const;
 export type HealthTier = (typeof HEALTH_TIERS)[number];
@@ -24,6 +29,7 @@ export type HealthTier = (typeof HEALTH_TIERS)[number];
 export class TieredHealth {
   private readonly ocserv: OcservConfig;
   private readonly startedMs: number;
+  private lastOcservCheck: { readonly atMs: number; readonly result: Promise<string> } | undefined;
 
   constructor(
     private readonly serving: ServingState,
@@ -38,7 +44,7 @@ export class TieredHealth {
 
   async check(tier: HealthTier): Promise<HealthReport> {
     const checks: Record<string, string> = { agent: this.agentCheck() };
-    if (tier >= 2) checks.ocserv = await this.ocservCheck();
+    if (tier >= 2) checks.ocserv = await this.sharedOcservCheck();
     if (tier >= 3) {
       const [user, group] = await Promise.all([
         this.dirCheck(this.ocserv.config_per_user_dir),
@@ -61,6 +67,14 @@ export class TieredHealth {
   private agentCheck(): string {
     const upSeconds = Math.floor((this.clock.nowMs() - this.startedMs) / 1000);
     return this.serving.serving ? `ok: serving, up ${upSeconds}s` : 'fail: not serving (starting or shutting down)';
+  }
+
+  private sharedOcservCheck(): Promise<string> {
+    const nowMs = this.clock.nowMs();
+    if (this.lastOcservCheck === undefined || nowMs - this.lastOcservCheck.atMs >= OCSERV_CHECK_REUSE_MS) {
+      this.lastOcservCheck = { atMs: nowMs, result: this.ocservCheck() };
+    }
+    return this.lastOcservCheck.result;
   }
 
   private async ocservCheck(): Promise<string> {
