@@ -38,10 +38,6 @@ export class AgentError extends Error {
     return new AgentError(AgentErrorCode.Unavailable, message, options);
   }
 
-  static deadlineExceeded(message: string): AgentError {
-    return new AgentError(AgentErrorCode.DeadlineExceeded, message);
-  }
-
   static notImplemented(message: string): AgentError {
     return new AgentError(AgentErrorCode.NotImplemented, message);
   }

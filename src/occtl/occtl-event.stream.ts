@@ -54,11 +54,6 @@ export class OcctlEventStream implements OnApplicationBootstrap, OnApplicationSh
     this.enabled = ocserv.events && ocserv.sync_sessions;
   }
 
-  /** Pid of the running `occtl show events`, if any (tests check it is reaped). */
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
   onApplicationBootstrap(): void {
     if (this.enabled) this.start();
   }
