@@ -26,7 +26,7 @@ export class OcctlCapabilities {
   async detect(): Promise<void> {
     try {
       const [help, version] = await Promise.all([this.runner.run(['--help']), this.runner.run(['--version'])]);
-      this.detectedVersion = VERSION_PATTERN.exec(`${version.stdout}\n${version.stderr}`)?.[1];
+      this.detectedVersion = parseOcctlVersion(`${version.stdout}\n${version.stderr}`);
       const listed = parseHelpCommands(help.stdout);
       if (listed.size > 0) {
         this.supported = listed;
@@ -48,6 +48,11 @@ export class OcctlCapabilities {
       );
     }
   }
+}
+
+/** "1.1.6" from `occtl --version` (which prints to stderr), or undefined. */
+export function parseOcctlVersion(text: string): string | undefined {
+  return VERSION_PATTERN.exec(text)?.[1];
 }
 
 /** Known command names found in occtl --help output. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseHelpCommands } from '../../../src/occtl/occtl-capabilities';
+import { parseHelpCommands, parseOcctlVersion } from '../../../src/occtl/occtl-capabilities';
 import { BASELINE_OCCTL_COMMANDS, matchOcctlCommand, OCCTL_COMMAND_NAMES } from '../../../src/occtl/occtl-command.catalog';
 
 const fixture = (version: string) => readFileSync(join(__dirname, '..', '..', 'fixtures', 'occtl', version, 'help.txt'), 'utf8');
@@ -38,5 +38,16 @@ describe(matchOcctlCommand.name, () => {
   it('matches nothing for an unknown command', () => {
     expect(matchOcctlCommand(['show', 'cookies', 'all'])).toBeUndefined();
     expect(matchOcctlCommand([])).toBeUndefined();
+  });
+});
+
+describe(parseOcctlVersion.name, () => {
+  it('reads the version occtl 1.1.6 prints', () => {
+    const printed = readFileSync(join(__dirname, '..', '..', 'fixtures', 'occtl', '1.1.6', 'version.txt'), 'utf8');
+    expect(parseOcctlVersion(printed)).toBe('1.1.6');
+  });
+
+  it('is undefined for text without a version', () => {
+    expect(parseOcctlVersion('occtl: command not found')).toBeUndefined();
   });
 });
