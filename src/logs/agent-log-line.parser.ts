@@ -1,4 +1,4 @@
-import { capFields, truncateUtf8 } from './log-fields';
+import { capFields, parseJsonObjectLine, truncateUtf8 } from './log-fields';
 import type { LogLine } from './log-line';
 
 /** Keys that are the line's envelope (or the same on every line), not its fields. */
@@ -11,14 +11,8 @@ const MAX_COMPACTED_MESSAGE_BYTES = 8 * 1024;
  * `level`, `msg`); undefined when it is not such a line.
  */
 export function parseAgentLogLine(raw: string): LogLine | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
-  const record = parsed as Record<string, unknown>;
+  const record = parseJsonObjectLine(raw);
+  if (record === undefined) return undefined;
   const timeMs = typeof record.time === 'string' ? Date.parse(record.time) : Number.NaN;
   if (Number.isNaN(timeMs)) return undefined;
   return {

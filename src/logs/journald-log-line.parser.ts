@@ -1,4 +1,4 @@
-import { capFields } from './log-fields';
+import { capFields, parseJsonObjectLine } from './log-fields';
 import type { LogLine, LogSourceName } from './log-line';
 
 /** Journal fields worth forwarding; the rest (_BOOT_ID, __CURSOR, ...) is noise for an operator. */
@@ -33,14 +33,8 @@ export function journalFieldText(value: unknown): string | undefined {
 
 /** One line of `journalctl -o json`; undefined when it is not JSON or has no usable __REALTIME_TIMESTAMP. */
 export function parseJournaldLine(raw: string, source: LogSourceName): LogLine | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
-  const entry = parsed as Record<string, unknown>;
+  const entry = parseJsonObjectLine(raw);
+  if (entry === undefined) return undefined;
   const realtime = journalFieldText(entry.__REALTIME_TIMESTAMP);
   if (realtime === undefined || !/^\d{1,20}$/.test(realtime)) return undefined;
   const priority = Number(journalFieldText(entry.PRIORITY));

@@ -37,3 +37,14 @@ export function capFields(entries: Iterable<readonly [string, unknown]>): Record
   }
   return fields;
 }
+
+/** `raw` parsed as one JSON object (a log line of pino or journalctl), or undefined for anything else. */
+export function parseJsonObjectLine(raw: string): Record<string, unknown> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  return parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) ? undefined : (parsed as Record<string, unknown>);
+}

@@ -87,13 +87,18 @@ export function toOcctlStatus(records: readonly OcctlRecord[], nowMs: number): O
   };
 }
 
-function toUser(record: OcctlRecord, nowMs: number): OcctlUser | undefined {
+/** The worker id and username every per-session record needs; undefined when either is missing. */
+function sessionIdentity(record: OcctlRecord): { id: number; username: string } | undefined {
   const id = workerId(record);
   const username = name(record, 'Username');
-  if (id === undefined || username === '') return undefined;
+  return id === undefined || username === '' ? undefined : { id, username };
+}
+
+function toUser(record: OcctlRecord, nowMs: number): OcctlUser | undefined {
+  const identity = sessionIdentity(record);
+  if (identity === undefined) return undefined;
   return {
-    id,
-    username,
+    ...identity,
     groupname: name(record, 'Groupname'),
     state: text(record, 'State'),
     vhost: text(record, 'vhost'),
@@ -132,12 +137,10 @@ function toBan(record: OcctlRecord, nowMs: number): OcctlBan | undefined {
 }
 
 function toIroute(record: OcctlRecord): OcctlIroute | undefined {
-  const id = workerId(record);
-  const username = name(record, 'Username');
-  if (id === undefined || username === '') return undefined;
+  const identity = sessionIdentity(record);
+  if (identity === undefined) return undefined;
   return {
-    id,
-    username,
+    ...identity,
     vhost: text(record, 'vhost'),
     device: text(record, 'Device'),
     ip: text(record, 'IP'),
