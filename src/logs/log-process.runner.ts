@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Observable } from 'rxjs';
 import { AgentError } from '../errors/agent-error';
-import { LineSplitter } from './line-splitter';
+import { LineSplitter } from '../child-process/line-splitter';
 
 export interface LogCommand {
   /** Absolute path, or a name looked up in CHILD_ENV's PATH. */

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { Observable, Subject } from 'rxjs';
+import { LineSplitter } from '../child-process/line-splitter';
 import { Clock } from '../clock/clock';
 import type { AgentConfig } from '../config/agent-config.schema';
 import type { OcctlEvent } from './occtl-records';
@@ -15,8 +15,8 @@ const RESTART_MAX_DELAY_MS = 15_000;
 /** A stream that stayed up this long was healthy: the next restart starts from the minimum delay again. */
 const HEALTHY_RUN_MS = 10_000;
 const STOP_GRACE_MS = 2_000;
-/** A longer line is not an event; it is dropped rather than buffered. */
-const MAX_LINE_CHARS = 16 * 1024;
+/** Real event lines are < 300 bytes; a longer one is cut here rather than buffered without bound. */
+const MAX_LINE_BYTES = 16 * 1024;
 
 /**
  * `occtl show events` as an observable of connect/disconnect events. Text mode
@@ -98,18 +98,18 @@ export class OcctlEventStream implements OnApplicationBootstrap, OnApplicationSh
     child.stderr.on('data', (chunk: Buffer) => {
       lastError = chunk.toString('utf8').trim().slice(0, 200);
     });
-    const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
-    lines.on('line', (line) => {
+    const splitter = new LineSplitter(MAX_LINE_BYTES);
+    child.stdout.on('data', (chunk: Buffer) => {
       if (!sawOutput) {
         sawOutput = true;
         this.onStreamUp();
       }
-      if (line.length > MAX_LINE_CHARS) return;
-      const event = parseOcctlEventLine(line);
-      if (event !== undefined) this.eventsSubject.next(event);
+      for (const line of splitter.push(chunk)) {
+        const event = parseOcctlEventLine(line);
+        if (event !== undefined) this.eventsSubject.next(event);
+      }
     });
     child.once('close', (code, signal) => {
-      lines.close();
       this.child = undefined;
       if (this.stopped) return;
       const ranMs = this.clock.nowMs() - startedMs;

@@ -1,3 +1,5 @@
+// Child process output as bounded lines: occtl's event stream and the log readers (journalctl, tail) share it.
+
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = '\r';
 

@@ -1,4 +1,4 @@
-import { LineSplitter } from '../../../src/logs/line-splitter';
+import { LineSplitter } from '../../../src/child-process/line-splitter';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 
