@@ -151,10 +151,92 @@ const staticDecisionSchema = z
   })
   .prefault({});
 
+const decisionCacheSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** A decision this young answers without asking the portal. */
+    fresh_ttl_seconds: positiveInt(24 * 3600).default(5 * 60),
+    /** Kept this long for fail_mode "stale"; never served while the portal answers. */
+    stale_ttl_seconds: positiveInt(7 * 24 * 3600).default(30 * 60),
+    max_entries: positiveInt(10_000_000).default(100_000),
+  })
+  .prefault({})
+  .refine((cache) => cache.stale_ttl_seconds >= cache.fresh_ttl_seconds, {
+    error: 'authorization.cache.stale_ttl_seconds must be >= fresh_ttl_seconds',
+    path: ['stale_ttl_seconds'],
+  });
+
+const localPolicySchema = z
+  .strictObject({
+    policy_file: absolutePath.default('/etc/ocserv-agent/policy.yaml'),
+  })
+  .prefault({});
+
 const authorizationSchema = z
   .strictObject({
-    mode: z.enum(['static']).default('static'),
+    /**
+     * static: one configured answer; local: a policy file on this host;
+     * portal: AuthService.CheckPolicy behind the breaker, cache and fail mode.
+     */
+    mode: z.enum(['static', 'local', 'portal']).default('static'),
+    /** What decides when the portal fails, times out or the breaker is open. */
+    fail_mode: z.enum(['close', 'open', 'stale']).default('close'),
+    /** The agent's whole budget for one decision; the hook's budget (hook.conf timeout_ms) must be larger. */
+    decision_timeout_ms: positiveInt(60_000).default(2_000),
     static: staticDecisionSchema,
+    local: localPolicySchema,
+    cache: decisionCacheSchema,
+  })
+  .prefault({});
+
+const portalTlsSchema = z
+  .strictObject({
+    cert_file: filePath.default('/etc/ocserv-agent/tls/portal-client.crt'),
+    key_file: filePath.default('/etc/ocserv-agent/tls/portal-client.key'),
+    ca_file: filePath.default('/etc/ocserv-agent/tls/portal-ca.crt'),
+    /** Name to verify in the portal's certificate when it differs from the address host. */
+    server_name: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, { error: 'expected a DNS name' }).optional(),
+  })
+  .prefault({});
+
+const breakerSchema = z
+  .strictObject({
+    /** Percentage of failed calls in the rolling window that opens the breaker. */
+    error_threshold_percent: positiveInt(100).default(50),
+    /** Calls in the rolling window before the breaker may open at all. */
+    volume_threshold: positiveInt(100_000).default(5),
+    /** How long the breaker stays open before one trial call. */
+    reset_timeout_ms: positiveInt(3_600_000).default(10_000),
+    rolling_window_ms: positiveInt(3_600_000).default(10_000),
+  })
+  .prefault({});
+
+const portalSchema = z
+  .strictObject({
+    /** host:port of the portal's gRPC API (AuthService, EventService). Required for authorization.mode "portal". */
+    address: listenAddress.optional(),
+    insecure: z.boolean().default(false),
+    tls: portalTlsSchema,
+    /** Deadline of one CheckPolicy call (also the breaker's call timeout). */
+    call_timeout_ms: positiveInt(60_000).default(1_500),
+    reconnect_backoff_initial_ms: positiveInt(60_000).default(200),
+    reconnect_backoff_max_ms: positiveInt(300_000).default(5_000),
+    breaker: breakerSchema,
+  })
+  .prefault({});
+
+const ipcSchema = z
+  .strictObject({
+    /** The Unix socket the connect-script hook talks to. */
+    enabled: z.boolean().default(true),
+    socket_path: absolutePath.default('/run/ocserv-agent/hook.sock'),
+    /** Group owning the socket (mode 0660); a name from /etc/group or a numeric gid. Empty: the agent's group. */
+    socket_group: z.string().regex(/^[A-Za-z0-9._-]{0,64}$/, { error: 'expected a group name or gid' }).default(''),
+    /** A request larger than this is refused unread (both framings). */
+    max_request_bytes: positiveInt(1024 * 1024).default(64 * 1024),
+    /** A connection must deliver a whole request within this; slower clients are cut off. */
+    request_timeout_ms: positiveInt(60_000).default(2_000),
+    max_connections: positiveInt(16_384).default(2_048),
   })
   .prefault({});
 
@@ -174,10 +256,23 @@ export const agentConfigSchema = z
     session: sessionSchema,
     ocserv: ocservSchema,
     authorization: authorizationSchema,
+    portal: portalSchema,
+    ipc: ipcSchema,
   })
-  .prefault({});
+  .prefault({})
+  .refine((config) => config.authorization.mode !== 'portal' || config.portal.address !== undefined, {
+    error: 'authorization.mode is "portal" but portal.address is not set',
+    path: ['portal', 'address'],
+  })
+  .refine((config) => config.portal.call_timeout_ms <= config.authorization.decision_timeout_ms, {
+    error: 'portal.call_timeout_ms must be <= authorization.decision_timeout_ms, or the fail mode could never decide in time',
+    path: ['portal', 'call_timeout_ms'],
+  });
 
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 export type GrpcConfig = AgentConfig['grpc'];
 export type AccessConfig = GrpcConfig['access'];
 export type OcservConfig = AgentConfig['ocserv'];
+export type AuthorizationConfig = AgentConfig['authorization'];
+export type PortalConfig = AgentConfig['portal'];
+export type IpcConfig = AgentConfig['ipc'];

@@ -42,6 +42,11 @@ export function assertUsername(value: string, field = 'username'): string {
   return value;
 }
 
+/** ocserv group names follow the same rules as usernames here; empty means "no group". */
+export function assertOptionalGroupname(value: string, field = 'groupname'): string {
+  return value === '' ? '' : assertUsername(value, field);
+}
+
 export function assertSessionId(value: string, field = 'session_id'): string {
   if (value === '') {
     throw AgentError.invalidArgument(`${field} is required`);

@@ -14,6 +14,7 @@ export class StaticConnectionAuthorizer extends ConnectionAuthorizer {
     const configured = config.get('authorization', { infer: true }).static;
     this.decision = Object.freeze({
       allowed: configured.allowed,
+      source: 'static',
       shouldDisconnect: false,
       denyReason: configured.allowed ? '' : configured.deny_reason,
       routes: configured.allowed ? [...configured.routes] : [],

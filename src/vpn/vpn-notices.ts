@@ -1,6 +1,8 @@
 /** A connection ocserv is about to accept (or has accepted), already validated. */
 export interface ConnectNotice {
   readonly username: string;
+  /** ocserv's group for the user; empty when ocserv has none (or the caller did not say). */
+  readonly groupname: string;
   readonly clientIp: string;
   readonly vpnIp: string;
   readonly sessionId: string;
@@ -10,8 +12,17 @@ export interface ConnectNotice {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
+/**
+ * Where a decision came from; every decision log line carries it.
+ * portal: CheckPolicy answered; cache: a fresh cached portal answer; stale: a cached answer
+ * past its fresh TTL, used because the portal failed (fail_mode stale); fail-open / fail-close:
+ * the portal failed and the fail mode decided; local: the policy file; static: the config.
+ */
+export type DecisionSource = 'portal' | 'cache' | 'stale' | 'fail-open' | 'fail-close' | 'local' | 'static';
+
 export interface ConnectDecision {
   readonly allowed: boolean;
+  readonly source: DecisionSource;
   readonly shouldDisconnect: boolean;
   /** Empty when allowed. */
   readonly denyReason: string;

@@ -15,6 +15,7 @@ import { AgentError } from '../errors/agent-error';
 import {
   assertIpAddress,
   assertMetadata,
+  assertOptionalGroupname,
   assertOptionalDeviceId,
   assertOptionalIpAddress,
   assertSessionId,
@@ -42,6 +43,8 @@ const DISCONNECT_REASON_MAX_LENGTH = 256;
 export function toConnectNotice(request: NotifyConnectRequest): ConnectNotice {
   return {
     username: assertUsername(request.username),
+    // NotifyConnect has no group field; a portal that knows it passes metadata.groupname.
+    groupname: assertOptionalGroupname(request.metadata?.['groupname'] ?? ''),
     clientIp: assertIpAddress(request.client_ip, 'client_ip'),
     vpnIp: assertOptionalIpAddress(request.vpn_ip, 'vpn_ip'),
     sessionId: assertSessionId(request.session_id),

@@ -35,6 +35,8 @@ export function testAgentRawConfig(pki: TestPki, agentId = 'test-agent'): Record
     // No ocserv unless a suite starts a lab (ocserv-lab/lab-agent.ts): a socket
     // that does not exist, sessions from NotifyConnect only, no event stream.
     ocserv: { socket_file: '/nonexistent/ocserv-agent-test/occtl.sock', sync_sessions: false, events: false },
+    // No hook socket unless a suite asks for one (each agent needs its own path).
+    ipc: { enabled: false },
     authorization: { mode: 'static', static: { allowed: true, routes: ['10.10.0.0/16'], dns_servers: ['10.10.0.53'] } },
   };
 }

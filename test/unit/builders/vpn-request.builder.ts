@@ -40,6 +40,7 @@ export function aGetActiveSessionsRequest(overrides: Partial<GetActiveSessionsRe
 export function aConnectNotice(overrides: Partial<ConnectNotice> = {}): ConnectNotice {
   return {
     username: 'alice',
+    groupname: 'staff',
     clientIp: '198.51.100.7',
     vpnIp: '10.10.0.2',
     sessionId: 'sess-alice-1',
@@ -53,6 +54,7 @@ export function aConnectNotice(overrides: Partial<ConnectNotice> = {}): ConnectN
 export function anAllowDecision(overrides: Partial<ConnectDecision> = {}): ConnectDecision {
   return {
     allowed: true,
+    source: 'portal',
     shouldDisconnect: false,
     denyReason: '',
     routes: ['10.10.0.0/16'],
@@ -63,5 +65,5 @@ export function anAllowDecision(overrides: Partial<ConnectDecision> = {}): Conne
 }
 
 export function aDenyDecision(denyReason = 'account suspended'): ConnectDecision {
-  return { allowed: false, shouldDisconnect: true, denyReason, routes: [], dnsServers: [], configParams: {} };
+  return { allowed: false, source: 'portal', shouldDisconnect: true, denyReason, routes: [], dnsServers: [], configParams: {} };
 }
