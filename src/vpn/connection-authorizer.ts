@@ -1,10 +1,11 @@
-import type { ConnectDecision, ConnectNotice } from './vpn-notices';
+import type { ConnectDecision, ConnectNotice, DecisionDeadline } from './vpn-notices';
 
 /**
- * Decides whether a connection may proceed. The static implementation answers
- * from config; the portal-backed one (with breaker, cache and fail modes)
- * replaces it in the connection-authorization work without touching callers.
+ * Decides whether a connection may proceed. One implementation per
+ * `authorization.mode` (static, local policy file, portal behind the breaker,
+ * cache and fail mode); callers (NotifyConnect, the hook) never know which.
+ * Never rejects: every failure becomes a decision with its source.
  */
 export abstract class ConnectionAuthorizer {
-  abstract decide(notice: ConnectNotice): Promise<ConnectDecision>;
+  abstract decide(notice: ConnectNotice, deadline?: DecisionDeadline): Promise<ConnectDecision>;
 }

@@ -37,6 +37,18 @@ export interface DisconnectNotice {
   readonly reason: string;
 }
 
+/** ocserv learned the client's hostname after connect (host-update-script). */
+export interface HostUpdateNotice {
+  readonly username: string;
+  readonly sessionId: string;
+  readonly hostname: string;
+}
+
+/** How long the caller can wait for a decision (the hook's budget), when it says. */
+export interface DecisionDeadline {
+  readonly budgetMs?: number;
+}
+
 export interface DisconnectAck {
   readonly acknowledged: boolean;
   readonly message: string;

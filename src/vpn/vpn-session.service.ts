@@ -5,7 +5,15 @@ import { OcservSessionSync } from '../session/ocserv-session-sync.service';
 import { SessionStore } from '../session/session-store.service';
 import type { VpnSession } from '../session/vpn-session';
 import { ConnectionAuthorizer } from './connection-authorizer';
-import type { ConnectDecision, ConnectNotice, DisconnectAck, DisconnectNotice, SessionQuery } from './vpn-notices';
+import type {
+  ConnectDecision,
+  ConnectNotice,
+  DecisionDeadline,
+  DisconnectAck,
+  DisconnectNotice,
+  HostUpdateNotice,
+  SessionQuery,
+} from './vpn-notices';
 
 /** A connect time this far ahead of our clock is a bug or a forgery, not clock skew. */
 const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
@@ -23,12 +31,12 @@ export class VpnSessionService {
   ) {}
 
   /** Decides the connection and, when allowed, records the session (idempotent per session id). */
-  async connect(notice: ConnectNotice): Promise<ConnectDecision> {
+  async connect(notice: ConnectNotice, deadline: DecisionDeadline = {}): Promise<ConnectDecision> {
     const nowMs = this.clock.nowMs();
     if (notice.connectedAtMs !== undefined && notice.connectedAtMs > nowMs + MAX_FUTURE_SKEW_MS) {
       throw AgentError.invalidArgument('connect_time is more than 5 minutes in the future');
     }
-    const decision = await this.authorizer.decide(notice);
+    const decision = await this.authorizer.decide(notice, deadline);
     if (decision.allowed) {
       // upsert: a repeated notice (a retry) keeps the first connect time and the counters.
       this.store.upsert({
@@ -47,8 +55,11 @@ export class VpnSessionService {
       msg: 'connection decided',
       user: notice.username,
       session: notice.sessionId,
+      group: notice.groupname,
+      client_ip: notice.clientIp,
       allowed: decision.allowed,
-      source: 'static',
+      source: decision.source,
+      ...(decision.allowed ? {} : { deny_reason: decision.denyReason }),
     });
     return decision;
   }
@@ -66,6 +77,16 @@ export class VpnSessionService {
     }
     this.store.remove(notice.sessionId);
     return { acknowledged: true, message: `session ${notice.sessionId} removed` };
+  }
+
+  /** Records the hostname ocserv learned for a tracked session; unknown sessions are acknowledged. */
+  hostUpdate(notice: HostUpdateNotice): DisconnectAck {
+    const session = this.store.get(notice.sessionId);
+    if (session === undefined || session.username !== notice.username) {
+      return { acknowledged: true, message: `session ${notice.sessionId} is not tracked for ${notice.username}; nothing updated` };
+    }
+    this.store.update(notice.sessionId, { metadata: { ...session.metadata, hostname: notice.hostname } });
+    return { acknowledged: true, message: `session ${notice.sessionId} hostname updated` };
   }
 
   /** The sessions ocserv has (the reconciled store); UNAVAILABLE while ocserv cannot be asked. */
