@@ -127,17 +127,26 @@ function setPath(target: Record<string, unknown>, keyPath: readonly string[], va
   node[keyPath[keyPath.length - 1] as string] = value;
 }
 
-/** TLS material must exist and look right now, not at the first handshake. */
+/** TLS material (ours, and the portal client's in portal mode) must exist and look right now, not at the first handshake. */
 function checkReferencedFiles(config: AgentConfig, configPath: string): string[] {
-  if (config.grpc.insecure) {
-    return [];
+  const problems: (string | undefined)[] = [];
+  if (!config.grpc.insecure) {
+    const { tls } = config.grpc;
+    problems.push(
+      checkPemFile('grpc.tls.cert_file', tls.cert_file, CERTIFICATE_PEM, 'a PEM certificate', configPath),
+      checkPemFile('grpc.tls.key_file', tls.key_file, PRIVATE_KEY_PEM, 'a PEM private key', configPath),
+      checkPemFile('grpc.tls.client_ca_file', tls.client_ca_file, CERTIFICATE_PEM, 'a PEM CA certificate bundle', configPath),
+    );
   }
-  const { tls } = config.grpc;
-  return [
-    checkPemFile('grpc.tls.cert_file', tls.cert_file, CERTIFICATE_PEM, 'a PEM certificate', configPath),
-    checkPemFile('grpc.tls.key_file', tls.key_file, PRIVATE_KEY_PEM, 'a PEM private key', configPath),
-    checkPemFile('grpc.tls.client_ca_file', tls.client_ca_file, CERTIFICATE_PEM, 'a PEM CA certificate bundle', configPath),
-  ].filter((problem): problem is string => problem !== undefined);
+  if (config.authorization.mode === 'portal' && !config.portal.insecure) {
+    const { tls } = config.portal;
+    problems.push(
+      checkPemFile('portal.tls.cert_file', tls.cert_file, CERTIFICATE_PEM, 'a PEM certificate', configPath),
+      checkPemFile('portal.tls.key_file', tls.key_file, PRIVATE_KEY_PEM, 'a PEM private key', configPath),
+      checkPemFile('portal.tls.ca_file', tls.ca_file, CERTIFICATE_PEM, 'a PEM CA certificate bundle', configPath),
+    );
+  }
+  return problems.filter((problem): problem is string => problem !== undefined);
 }
 
 /** Exact PEM headers: a CERTIFICATE REQUEST is not a certificate, an ENCRYPTED key cannot be loaded unattended. */

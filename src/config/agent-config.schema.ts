@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { GRANTABLE_ROLES, Role } from '../access/role.enum';
+import { isIpNetwork } from '../validation/ip-network';
 import { DEFAULT_ALLOWED_OCCTL_COMMANDS, OCCTL_COMMAND_NAMES } from '../occtl/occtl-command.catalog';
 
 /*
@@ -32,17 +33,7 @@ const positiveInt = (max: number) =>
     .min(1, { error: 'expected a whole number >= 1' })
     .max(max, { error: `expected a whole number <= ${max}` });
 
-const cidr = z.string().refine(
-  (value) => {
-    const [address, prefix, ...rest] = value.split('/');
-    const family = isIP(address ?? '');
-    if (family === 0 || rest.length > 0) return false;
-    if (prefix === undefined) return true;
-    const bits = Number(prefix);
-    return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
-  },
-  { error: 'expected an IP network like 10.0.0.0/8 or 2001:db8::/32' },
-);
+const cidr = z.string().refine(isIpNetwork, { error: 'expected an IP network like 10.0.0.0/8 or 2001:db8::/32' });
 
 const ipAddress = z.string().refine((value) => isIP(value) !== 0, { error: 'expected an IPv4 or IPv6 address' });
 

@@ -1,8 +1,27 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Clock } from '../clock/clock';
+import type { AgentConfig } from '../config/agent-config.schema';
+import { GrpcPolicyChecker } from './grpc-policy-checker';
+import { PolicyChecker } from './policy-checker';
+import { createPortalAuthClient } from './portal-client.factory';
+import { UnconfiguredPolicyChecker } from './unconfigured-policy-checker';
 
 /**
- * gRPC clients for the portal's AuthService and EventService.
- * An empty shell until its release: wired into the app so the module graph is final.
+ * gRPC clients for the portal. The AuthService channel exists only in
+ * authorization.mode "portal", so other modes need no portal certificates.
  */
-@Module({})
+@Module({
+  providers: [
+    {
+      provide: PolicyChecker,
+      inject: [ConfigService, Clock],
+      useFactory: (config: ConfigService<AgentConfig, true>, clock: Clock): PolicyChecker =>
+        config.get('authorization', { infer: true }).mode === 'portal'
+          ? new GrpcPolicyChecker(createPortalAuthClient(config.get('portal', { infer: true })), clock)
+          : new UnconfiguredPolicyChecker(),
+    },
+  ],
+  exports: [PolicyChecker],
+})
 export class PortalModule {}

@@ -1,8 +1,14 @@
 import { Module } from '@nestjs/common';
+import { PortalModule } from '../portal/portal.module';
+import { DecisionCache } from './decision-cache';
+import { PortalBreaker } from './portal-breaker';
+import { PortalConnectionAuthorizer } from './portal-connection.authorizer';
+import { ResilienceMetrics } from './resilience-metrics';
 
-/**
- * circuit breaker, decision cache and fail modes for the portal path.
- * An empty shell until its release: wired into the app so the module graph is final.
- */
-@Module({})
+/** The portal decision path's guards: decision cache, circuit breaker, fail modes. */
+@Module({
+  imports: [PortalModule],
+  providers: [DecisionCache, PortalBreaker, ResilienceMetrics, PortalConnectionAuthorizer],
+  exports: [DecisionCache, PortalConnectionAuthorizer],
+})
 export class ResilienceModule {}

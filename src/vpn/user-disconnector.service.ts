@@ -3,6 +3,7 @@ import { AgentError } from '../errors/agent-error';
 import type { OcctlUser } from '../occtl/occtl-records';
 import { OcctlService } from '../occtl/occtl.service';
 import { sessionIdOf } from '../session/ocserv-session.mapper';
+import { DecisionCache } from '../resilience/decision-cache';
 import { OcservSessionSync } from '../session/ocserv-session-sync.service';
 import type { UserDisconnectOrder, UserDisconnectOutcome } from './vpn-notices';
 
@@ -10,7 +11,8 @@ import type { UserDisconnectOrder, UserDisconnectOutcome } from './vpn-notices';
  * DisconnectUser against the live ocserv, not the store: the sessions are looked
  * up with `show user`, then each is ended with `disconnect id`, so the count is
  * what ocserv actually did. occtl `disconnect` leaves the client's cookie valid:
- * openconnect reconnects within seconds as a new session (docs/operations.md).
+ * openconnect reconnects within seconds as a new session (docs/operations.md),
+ * so the user's cached decisions are dropped first: that reconnect asks the portal.
  */
 @Injectable()
 export class UserDisconnector {
@@ -19,9 +21,11 @@ export class UserDisconnector {
   constructor(
     private readonly occtl: OcctlService,
     private readonly sync: OcservSessionSync,
+    private readonly decisions: DecisionCache,
   ) {}
 
   async disconnect(order: UserDisconnectOrder): Promise<UserDisconnectOutcome> {
+    this.decisions.invalidateUser(order.username);
     const sessions = (await this.occtl.showUser(order.username)).filter((user) => user.username === order.username);
     if (sessions.length === 0) {
       throw AgentError.notFound(`user ${order.username} has no session on this ocserv`);

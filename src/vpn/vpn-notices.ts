@@ -29,6 +29,8 @@ export interface ConnectDecision {
   readonly routes: readonly string[];
   readonly dnsServers: readonly string[];
   readonly configParams: Readonly<Record<string, string>>;
+  /** Why the portal could not decide, when a fail mode (or a stale entry) did. */
+  readonly portalFailure?: string;
 }
 
 export interface DisconnectNotice {

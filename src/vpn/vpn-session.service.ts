@@ -5,6 +5,7 @@ import { OcservSessionSync } from '../session/ocserv-session-sync.service';
 import { SessionStore } from '../session/session-store.service';
 import type { VpnSession } from '../session/vpn-session';
 import { ConnectionAuthorizer } from './connection-authorizer';
+import { DecisionMetrics } from './decision-metrics';
 import type {
   ConnectDecision,
   ConnectNotice,
@@ -28,6 +29,7 @@ export class VpnSessionService {
     private readonly sync: OcservSessionSync,
     private readonly authorizer: ConnectionAuthorizer,
     private readonly clock: Clock,
+    private readonly metrics: DecisionMetrics,
   ) {}
 
   /** Decides the connection and, when allowed, records the session (idempotent per session id). */
@@ -36,7 +38,10 @@ export class VpnSessionService {
     if (notice.connectedAtMs !== undefined && notice.connectedAtMs > nowMs + MAX_FUTURE_SKEW_MS) {
       throw AgentError.invalidArgument('connect_time is more than 5 minutes in the future');
     }
+    const started = performance.now();
     const decision = await this.authorizer.decide(notice, deadline);
+    const durationMs = performance.now() - started;
+    this.metrics.decided(decision.source, decision.allowed, durationMs / 1000);
     if (decision.allowed) {
       // upsert: a repeated notice (a retry) keeps the first connect time and the counters.
       this.store.upsert({
@@ -59,7 +64,9 @@ export class VpnSessionService {
       client_ip: notice.clientIp,
       allowed: decision.allowed,
       source: decision.source,
+      duration_ms: Math.round(durationMs * 100) / 100,
       ...(decision.allowed ? {} : { deny_reason: decision.denyReason }),
+      ...(decision.portalFailure === undefined ? {} : { portal_failure: decision.portalFailure }),
     });
     return decision;
   }

@@ -1,15 +1,17 @@
 import { Module } from '@nestjs/common';
 import { OcctlModule } from '../occtl/occtl.module';
+import { ResilienceModule } from '../resilience/resilience.module';
 import { SessionModule } from '../session/session.module';
-import { ConnectionAuthorizer } from './connection-authorizer';
-import { StaticConnectionAuthorizer } from './static-connection-authorizer';
+import { connectionAuthorizerProvider } from './connection-authorizer.provider';
+import { DecisionMetrics } from './decision-metrics';
 import { UserDisconnector } from './user-disconnector.service';
 import { VpnAgentController } from './vpn-agent.controller';
 import { VpnSessionService } from './vpn-session.service';
 
 @Module({
-  imports: [SessionModule, OcctlModule],
+  imports: [SessionModule, OcctlModule, ResilienceModule],
   controllers: [VpnAgentController],
-  providers: [VpnSessionService, UserDisconnector, { provide: ConnectionAuthorizer, useClass: StaticConnectionAuthorizer }],
+  providers: [VpnSessionService, UserDisconnector, DecisionMetrics, connectionAuthorizerProvider],
+  exports: [VpnSessionService],
 })
 export class VpnModule {}

@@ -6,6 +6,8 @@ import { SessionStore } from '../../../src/session/session-store.service';
 import { ConnectionAuthorizer } from '../../../src/vpn/connection-authorizer';
 import type { ConnectDecision, ConnectNotice } from '../../../src/vpn/vpn-notices';
 import { VpnSessionService } from '../../../src/vpn/vpn-session.service';
+import { DecisionMetrics } from '../../../src/vpn/decision-metrics';
+import { MetricsRegistry } from '../../../src/metrics/metrics-registry';
 import { anAgentConfig, configServiceFor } from '../builders/agent-config.builder';
 import { agentErrorFromAsync, agentErrorFrom } from '../builders/caught-error';
 import { FakeClock, FAKE_CLOCK_START_MS } from '../builders/fake-clock';
@@ -52,7 +54,7 @@ describe(VpnSessionService.name, () => {
     store = new SessionStore(clock, configServiceFor(anAgentConfig({ session: { ttl_seconds: 3600, max_sessions: 10 } })));
     authorizer = new FakeConnectionAuthorizer();
     sync = new FakeSessionSync();
-    sut = new VpnSessionService(store, sync as unknown as OcservSessionSync, authorizer, clock);
+    sut = new VpnSessionService(store, sync as unknown as OcservSessionSync, authorizer, clock, new DecisionMetrics(new MetricsRegistry()));
   });
 
   describe('connect', () => {

@@ -28,6 +28,7 @@ describe('vpn-wire.mapper', () => {
     it('maps a valid request field by field', () => {
       expect(toConnectNotice(aNotifyConnectRequest())).toEqual({
         username: 'alice',
+        groupname: '',
         clientIp: '198.51.100.7',
         vpnIp: '10.10.0.2',
         sessionId: 'sess-alice-1',
@@ -35,6 +36,16 @@ describe('vpn-wire.mapper', () => {
         connectedAtMs: undefined,
         metadata: { platform: 'linux' },
       });
+    });
+
+    it('takes the group from metadata.groupname, the only place NotifyConnect carries it', () => {
+      const notice = toConnectNotice(aNotifyConnectRequest({ metadata: { groupname: 'staff' } }));
+
+      expect(notice.groupname).toBe('staff');
+    });
+
+    it('refuses a hostile metadata.groupname', () => {
+      expect(() => toConnectNotice(aNotifyConnectRequest({ metadata: { groupname: 'staff;rm -rf /' } }))).toThrow(/groupname/);
     });
 
     it('converts connect_time to milliseconds', () => {

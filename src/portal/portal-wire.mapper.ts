@@ -1,0 +1,62 @@
+import { isIP } from 'node:net';
+import { AgentError } from '../errors/agent-error';
+import type { CheckPolicyRequest, CheckPolicyResponse } from '../generated/vpn/v1/auth';
+import { msToTimestamp } from '../grpc/timestamp.mapper';
+import { isIpNetwork } from '../validation/ip-network';
+import type { PolicyQuery, PolicyVerdict } from './policy-checker';
+
+/*
+ * Domain <-> vpn.v1.AuthService wire. The portal is trusted to decide, not to
+ * be well-formed: routes and DNS servers end up in ocserv config, so an answer
+ * with a malformed one is treated as a failed call (the fail mode decides)
+ * rather than passed on.
+ */
+
+const MAX_ROUTES = 1024;
+const MAX_DNS_SERVERS = 16;
+const MAX_TEXT_LENGTH = 1024;
+const MAX_METADATA_ENTRIES = 64;
+
+export function toCheckPolicyRequest(query: PolicyQuery, nowMs: number): CheckPolicyRequest {
+  return {
+    username: query.username,
+    groupname: query.groupname,
+    client_ip: query.clientIp,
+    vpn_ip: query.vpnIp,
+    session_id: query.sessionId,
+    device: query.device,
+    request_time: msToTimestamp(nowMs),
+  };
+}
+
+export function toPolicyVerdict(response: CheckPolicyResponse): PolicyVerdict {
+  const routes = response.routes ?? [];
+  const dnsServers = response.dns_servers ?? [];
+  const metadata = response.metadata ?? {};
+  if (routes.length > MAX_ROUTES) throw invalidAnswer(`${routes.length} routes (at most ${MAX_ROUTES})`);
+  if (dnsServers.length > MAX_DNS_SERVERS) throw invalidAnswer(`${dnsServers.length} DNS servers (at most ${MAX_DNS_SERVERS})`);
+  for (const route of routes) {
+    if (!isIpNetwork(route)) throw invalidAnswer(`route ${JSON.stringify(route.slice(0, 60))} is not an IP network`);
+  }
+  for (const server of dnsServers) {
+    if (isIP(server) === 0) throw invalidAnswer(`DNS server ${JSON.stringify(server.slice(0, 60))} is not an IP address`);
+  }
+  if (Object.keys(metadata).length > MAX_METADATA_ENTRIES) throw invalidAnswer('too many metadata entries');
+  const allowed = response.allowed === true && response.should_disconnect !== true;
+  return {
+    allowed,
+    denyReason: allowed ? '' : clip(response.deny_reason || 'denied by the portal'),
+    routes: allowed ? [...routes] : [],
+    dnsServers: allowed ? [...dnsServers] : [],
+    shouldDisconnect: response.should_disconnect === true,
+    metadata: { ...metadata },
+  };
+}
+
+function clip(text: string): string {
+  return text.length > MAX_TEXT_LENGTH ? `${text.slice(0, MAX_TEXT_LENGTH)}…` : text;
+}
+
+function invalidAnswer(what: string): AgentError {
+  return AgentError.unavailable(`portal answered CheckPolicy with ${what}`);
+}

@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { createCache, type Cache } from 'cache-manager';
+import { CacheableMemory } from 'cacheable';
+import { Keyv } from 'keyv';
+import { Clock } from '../clock/clock';
+import type { AgentConfig } from '../config/agent-config.schema';
+import type { PolicyVerdict } from '../portal/policy-checker';
+import { decisionKey, type DecisionSubject } from './decision-key';
+
+interface CachedDecision {
+  readonly verdict: PolicyVerdict;
+  readonly username: string;
+  readonly decidedAtMs: number;
+  /** Order of writes; invalidation compares these, not times, so the same millisecond is unambiguous. */
+  readonly sequence: number;
+}
+
+interface Invalidation {
+  readonly sequence: number;
+  readonly atMs: number;
+}
+
+/**
+ * Portal decisions by (user, group, client IP), in a bounded in-memory LRU
+ * (cache-manager over cacheable's CacheableMemory). An entry is fresh for
+ * `fresh_ttl_seconds` (answers without asking the portal) and kept until
+ * `stale_ttl_seconds` for fail_mode "stale" only.
+ *
+ * Per-user invalidation without scanning the store: we remember the write
+ * sequence at which each user was invalidated and ignore entries written before.
+ * The marks are pruned once older than the stale window, when no entry they
+ * could hide survives.
+ */
+@Injectable()
+export class DecisionCache {
+  private readonly cache: Cache;
+  private readonly enabled: boolean;
+  private readonly freshMs: number;
+  private readonly staleMs: number;
+  private readonly invalidations = new Map<string, Invalidation>();
+  private sequence = 0;
+
+  constructor(
+    config: ConfigService<AgentConfig, true>,
+    private readonly clock: Clock,
+  ) {
+    const settings = config.get('authorization', { infer: true }).cache;
+    this.enabled = settings.enabled;
+    this.freshMs = settings.fresh_ttl_seconds * 1000;
+    this.staleMs = settings.stale_ttl_seconds * 1000;
+    this.cache = createCache({
+      stores: [new Keyv({ store: new CacheableMemory({ lruSize: settings.max_entries, ttl: this.staleMs }) })],
+      ttl: this.staleMs,
+    });
+  }
+
+  /** A decision young enough to answer without the portal. */
+  async getFresh(subject: DecisionSubject): Promise<PolicyVerdict | undefined> {
+    const entry = await this.read(subject);
+    return entry !== undefined && this.clock.nowMs() - entry.decidedAtMs < this.freshMs ? entry.verdict : undefined;
+  }
+
+  /** Any decision within the stale window: only for when the portal cannot answer. */
+  async getStale(subject: DecisionSubject): Promise<PolicyVerdict | undefined> {
+    return (await this.read(subject))?.verdict;
+  }
+
+  async put(subject: DecisionSubject, verdict: PolicyVerdict): Promise<void> {
+    if (!this.enabled) return;
+    const entry: CachedDecision = {
+      verdict,
+      username: subject.username,
+      decidedAtMs: this.clock.nowMs(),
+      sequence: ++this.sequence,
+    };
+    await this.cache.set(decisionKey(subject), entry, this.staleMs);
+  }
+
+  /** Forgets every decision about `username` (DisconnectUser, route changes, the portal says so). */
+  invalidateUser(username: string): void {
+    const nowMs = this.clock.nowMs();
+    this.invalidations.set(username, { sequence: this.sequence, atMs: nowMs });
+    this.pruneInvalidations(nowMs);
+  }
+
+  private async read(subject: DecisionSubject): Promise<CachedDecision | undefined> {
+    if (!this.enabled) return undefined;
+    const entry = await this.cache.get<CachedDecision>(decisionKey(subject));
+    if (entry === undefined || entry === null) return undefined;
+    const nowMs = this.clock.nowMs();
+    const invalidation = this.invalidations.get(entry.username);
+    if (nowMs - entry.decidedAtMs >= this.staleMs || (invalidation !== undefined && entry.sequence <= invalidation.sequence)) {
+      await this.cache.del(decisionKey(subject));
+      return undefined;
+    }
+    return entry;
+  }
+
+  private pruneInvalidations(nowMs: number): void {
+    for (const [username, invalidation] of this.invalidations) {
+      if (nowMs - invalidation.atMs > this.staleMs) this.invalidations.delete(username);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AgentConfig } from '../config/agent-config.schema';
+import type { PolicyQuery, PolicyVerdict } from '../portal/policy-checker';
+import { ConnectionAuthorizer } from '../vpn/connection-authorizer';
+import type { ConnectDecision, ConnectNotice, DecisionDeadline } from '../vpn/vpn-notices';
+import { DecisionCache } from './decision-cache';
+import { decisionFromVerdict } from './decision-from-verdict';
+import { decisionKey, type DecisionSubject } from './decision-key';
+import { failModeDecision, type FailMode } from './fail-mode';
+import { PortalBreaker } from './portal-breaker';
+import { ResilienceMetrics } from './resilience-metrics';
+
+/** Kept from the hook's budget for the answer to travel back and the hook to exit. */
+export const HOOK_MARGIN_MS = 250;
+/** Portal metadata value that keeps a verdict out of the cache. */
+const NO_STORE = 'no-store';
+
+/**
+ * authorization.mode "portal", the path every VPN login takes:
+ *  1. a fresh cached decision answers without the portal;
+ *  2. else CheckPolicy through the breaker, one call shared by concurrent identical
+ *     requests, bounded by the decision budget;
+ *  3. else the fail mode decides (a stale entry only here, never while the portal answers).
+ * Never rejects.
+ */
+@Injectable()
+export class PortalConnectionAuthorizer extends ConnectionAuthorizer {
+  private readonly inFlight = new Map<string, Promise<PolicyVerdict>>();
+  private readonly failMode: FailMode;
+  private readonly decisionTimeoutMs: number;
+
+  constructor(
+    private readonly cache: DecisionCache,
+    private readonly breaker: PortalBreaker,
+    private readonly metrics: ResilienceMetrics,
+    config: ConfigService<AgentConfig, true>,
+  ) {
+    super();
+    const authorization = config.get('authorization', { infer: true });
+    this.failMode = authorization.fail_mode;
+    this.decisionTimeoutMs = authorization.decision_timeout_ms;
+  }
+
+  async decide(notice: ConnectNotice, deadline: DecisionDeadline = {}): Promise<ConnectDecision> {
+    const subject: DecisionSubject = { username: notice.username, groupname: notice.groupname, clientIp: notice.clientIp };
+    const fresh = await this.cache.getFresh(subject);
+    if (fresh !== undefined) {
+      return decisionFromVerdict(fresh, 'cache');
+    }
+    try {
+      const verdict = await withinBudget(this.askPortal(subject, notice), this.budgetMs(deadline));
+      return decisionFromVerdict(verdict, 'portal');
+    } catch (error) {
+      if (error instanceof BudgetExpired) this.metrics.portalCall('over_budget');
+      const why = (error as Error).message;
+      const stale = this.failMode === 'stale' ? await this.cache.getStale(subject) : undefined;
+      return failModeDecision(this.failMode, why, stale);
+    }
+  }
+
+  /** The agent's budget, shortened when the caller (the hook) has less time than that. */
+  private budgetMs(deadline: DecisionDeadline): number {
+    if (deadline.budgetMs === undefined) return this.decisionTimeoutMs;
+    return Math.max(1, Math.min(this.decisionTimeoutMs, deadline.budgetMs - HOOK_MARGIN_MS));
+  }
+
+  /** One CheckPolicy per subject at a time; its answer is cached once, whoever asked. */
+  private askPortal(subject: DecisionSubject, notice: ConnectNotice): Promise<PolicyVerdict> {
+    const key = decisionKey(subject);
+    const pending = this.inFlight.get(key);
+    if (pending !== undefined) return pending;
+    const call = this.breaker
+      .check(toPolicyQuery(notice))
+      .then(async (verdict) => {
+        await this.remember(subject, verdict);
+        return verdict;
+      })
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, call);
+    return call;
+  }
+
+  private async remember(subject: DecisionSubject, verdict: PolicyVerdict): Promise<void> {
+    if (verdict.shouldDisconnect) {
+      // The portal wants this user gone: nothing cached about them may answer for it later.
+      this.cache.invalidateUser(subject.username);
+      return;
+    }
+    if (verdict.metadata['cache'] === NO_STORE) return;
+    await this.cache.put(subject, verdict);
+  }
+}
+
+function toPolicyQuery(notice: ConnectNotice): PolicyQuery {
+  return {
+    username: notice.username,
+    groupname: notice.groupname,
+    clientIp: notice.clientIp,
+    vpnIp: notice.vpnIp,
+    sessionId: notice.sessionId,
+    device: notice.deviceId,
+  };
+}
+
+/** Resolves or rejects like `work`, or rejects after `budgetMs`; `work` itself goes on (its answer is still cached). */
+function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BudgetExpired(budgetMs)), budgetMs);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
+class BudgetExpired extends Error {
+  constructor(budgetMs: number) {
+    super(`no portal answer within the ${budgetMs} ms decision budget`);
+  }
+}
