@@ -2,6 +2,7 @@ import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { AgentConfig, agentConfigSchema } from './agent-config.schema';
+import { loadPolicyFile } from '../policy/policy-file.loader';
 import { ConfigError } from './config-error';
 import { formatConfigIssues } from './config-issue.formatter';
 import { CONFIG_PATH_ENV, DEFAULT_CONFIG_PATH, ENV_OVERRIDES, ENV_PREFIX } from './config-sources.constant';
@@ -146,7 +147,20 @@ function checkReferencedFiles(config: AgentConfig, configPath: string): string[]
       checkPemFile('portal.tls.ca_file', tls.ca_file, CERTIFICATE_PEM, 'a PEM CA certificate bundle', configPath),
     );
   }
+  if (config.authorization.mode === 'local') {
+    problems.push(checkPolicyFile(config.authorization.local.policy_file));
+  }
   return problems.filter((problem): problem is string => problem !== undefined);
+}
+
+/** authorization.mode "local" decides from this file: it must load now, not at the first connection. */
+function checkPolicyFile(path: string): string | undefined {
+  try {
+    loadPolicyFile(path);
+    return undefined;
+  } catch (error) {
+    return `authorization.local.policy_file: ${(error as Error).message}`;
+  }
 }
 
 /** Exact PEM headers: a CERTIFICATE REQUEST is not a certificate, an ENCRYPTED key cannot be loaded unattended. */

@@ -33,7 +33,10 @@ function formatIssue(issue: z.core.$ZodIssue, schema: z.ZodType): string[] {
     case 'invalid_value':
       return [`${key}: got ${showValue(input)}, expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`];
     default:
-      return [`${key}: got ${showValue(input)}, ${lowerFirst(issue.message)}`];
+      // A cross-field rule is checked on the enclosing mapping; its message says what is wrong.
+      return typeof input === 'object' && input !== null
+        ? [`${key}: ${lowerFirst(issue.message)}`]
+        : [`${key}: got ${showValue(input)}, ${lowerFirst(issue.message)}`];
   }
 }
 

@@ -2,7 +2,9 @@ import type { Provider } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AgentConfig } from '../config/agent-config.schema';
 import { PortalConnectionAuthorizer } from '../resilience/portal-connection.authorizer';
+import { loadPolicyFile } from '../policy/policy-file.loader';
 import { ConnectionAuthorizer } from './connection-authorizer';
+import { LocalPolicyAuthorizer } from './local-policy.authorizer';
 import { StaticConnectionAuthorizer } from './static-connection-authorizer';
 
 /** The ConnectionAuthorizer of `authorization.mode`; callers never know which. */
@@ -15,7 +17,8 @@ export const connectionAuthorizerProvider: Provider = {
       case 'portal':
         return portal;
       case 'local':
-        throw new Error('authorization.mode "local" is not wired yet');
+        // Already validated by the config loader at boot; read once here.
+        return new LocalPolicyAuthorizer(loadPolicyFile(config.get('authorization', { infer: true }).local.policy_file));
       case 'static':
         return new StaticConnectionAuthorizer(config);
     }

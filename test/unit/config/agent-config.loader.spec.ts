@@ -173,7 +173,7 @@ describe(loadAgentConfig.name, () => {
   describe('schema problems name the key, the value and what was expected', () => {
     it('reports an unknown top-level key with the known keys', () => {
       expect(problemsOf(`${ws.tlsYaml()}\nsesion:\n  ttl_seconds: 60\n`)).toEqual([
-        'sesion: unknown key (known keys here: agent, grpc, http, log, session, ocserv, authorization)',
+        'sesion: unknown key (known keys here: agent, grpc, http, log, session, ocserv, authorization, portal, ipc)',
       ]);
     });
 
@@ -352,6 +352,66 @@ describe(loadAgentConfig.name, () => {
 
       expect(config.grpc.insecure).toBe(true);
       expect(config.grpc.tls.cert_file).toBe('/nonexistent/server.crt');
+    });
+  });
+
+  describe('authorization and portal', () => {
+    const portalYaml = (extra = '') =>
+      `${ws.tlsYaml()}\nauthorization:\n  mode: portal\nportal:\n  address: 127.0.0.1:9443\n  tls:\n` +
+      `    cert_file: ${ws.certFile}\n    key_file: ${ws.keyFile}\n    ca_file: ${ws.caFile}\n${extra}`;
+
+    it('accepts portal mode with an address and readable TLS files', () => {
+      const { config } = load(portalYaml());
+
+      expect(config.authorization.mode).toBe('portal');
+      expect(config.authorization.fail_mode).toBe('close');
+      expect(config.portal.address).toBe('127.0.0.1:9443');
+    });
+
+    it('refuses portal mode without portal.address', () => {
+      expect(problemsOf(`${ws.tlsYaml()}\nauthorization:\n  mode: portal\n`)).toContain(
+        'portal.address: authorization.mode is "portal" but portal.address is not set',
+      );
+    });
+
+    it('reports a missing portal client certificate in portal mode only', () => {
+      const missing = `${ws.dir}/portal.crt`;
+      const yaml = `${ws.tlsYaml()}\nauthorization:\n  mode: portal\nportal:\n  address: 127.0.0.1:9443\n  tls:\n    cert_file: ${missing}\n    key_file: ${ws.keyFile}\n    ca_file: ${ws.caFile}\n`;
+
+      expect(problemsOf(yaml)).toEqual([`portal.tls.cert_file: "${missing}": file not found, expected a PEM certificate`]);
+      expect(load(yaml.replace('mode: portal', 'mode: static')).config.authorization.mode).toBe('static');
+    });
+
+    it('refuses a portal call timeout longer than the decision budget', () => {
+      const problems = problemsOf(`${portalYaml('  call_timeout_ms: 3000\n')}`);
+
+      expect(problems.join('\n')).toMatch(/portal.call_timeout_ms must be <= authorization.decision_timeout_ms/);
+    });
+
+    it('refuses a stale window shorter than the fresh TTL', () => {
+      const problems = problemsOf(`${ws.tlsYaml()}\nauthorization:\n  cache:\n    fresh_ttl_seconds: 600\n    stale_ttl_seconds: 60\n`);
+
+      expect(problems.join('\n')).toMatch(/stale_ttl_seconds must be >= fresh_ttl_seconds/);
+    });
+
+    it('refuses an unknown fail mode, naming the allowed ones', () => {
+      expect(problemsOf(`${ws.tlsYaml()}\nauthorization:\n  fail_mode: maybe\n`).join('\n')).toMatch(/authorization.fail_mode.*close.*open.*stale/);
+    });
+
+    it('loads the policy file at boot in local mode and reports its problems', () => {
+      const policy = ws.file('policy.yaml', 'users:\n  alice: { allow: yes-please }\n');
+
+      const problems = problemsOf(`${ws.tlsYaml()}\nauthorization:\n  mode: local\n  local:\n    policy_file: ${policy}\n`);
+
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^authorization.local.policy_file: invalid policy file .*policy.yaml/);
+      expect(problems[0]).toMatch(/users.alice.allow/);
+    });
+
+    it('reports a missing policy file in local mode', () => {
+      const problems = problemsOf(`${ws.tlsYaml()}\nauthorization:\n  mode: local\n  local:\n    policy_file: ${ws.dir}/none.yaml\n`);
+
+      expect(problems[0]).toMatch(/none.yaml/);
     });
   });
 });
