@@ -416,39 +416,6 @@ static const char *scan_string(const char *p, const char *end) {
     return NULL;
 }
 
-/* Skips one JSON value; nested objects/arrays are only bracket-matched,
- * never interpreted: only top-level members decide. NULL when malformed. */
-static const char *skip_value(const char *p, const char *end) {
-    char open[MAX_JSON_DEPTH];
-    int depth = 0;
-    if (p < end && *p == '"') return scan_string(p, end);
-    if (p < end && (*p == '{' || *p == '[')) {
-        while (p < end) {
-            if (*p == '"') {
-                if ((p = scan_string(p, end)) == NULL) return NULL;
-                continue;
-            }
-            if (*p == '{' || *p == '[') {
-                if (depth == MAX_JSON_DEPTH) return NULL;
-                open[depth++] = *p == '{' ? '}' : ']';
-            } else if (*p == '}' || *p == ']') {
-                if (depth == 0 || open[--depth] != *p) return NULL;
-                if (depth == 0) return p + 1;
-            }
-            p++;
-        }
-        return NULL;
-    }
-    static const char *const literals[] = {"true", "false", "null"};
-    for (size_t i = 0; i < 3; i++) {
-        size_t n = strlen(literals[i]);
-        if ((size_t)(end - p) >= n && memcmp(p, literals[i], n) == 0) return p + n;
-    }
-    const char *start = p;
-    while (p < end && *p != '\0' && strchr("0123456789+-.eE", *p) != NULL) p++;
-    return p > start ? p : NULL;
-}
-
 /* Compares a still-escaped JSON key with a plain ASCII name the way JSON.parse
  * would ("\u0061llowed" is "allowed"); the key was validated by scan_string. */
 static bool key_equals(const char *raw, size_t len, const char *name) {
@@ -470,35 +437,84 @@ static bool key_equals(const char *raw, size_t len, const char *name) {
     return *name == '\0';
 }
 
-/* A flat walk over the top-level object of the answer line. */
+static const char *skip_digits(const char *p, const char *end) {
+    const char *start = p;
+    while (p < end && *p >= '0' && *p <= '9') p++;
+    return p > start ? p : NULL;
+}
+
+static const char *skip_number(const char *p, const char *end) {
+    if (p < end && *p == '-') p++;
+    if (p < end && *p == '0') p++;
+    else if ((p = skip_digits(p, end)) == NULL) return NULL;
+    if (p < end && *p == '.' && (p = skip_digits(p + 1, end)) == NULL) return NULL;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-')) p++;
+        p = skip_digits(p, end);
+    }
+    return p;
+}
+
+static void note_member(struct answer *a, const char *key, size_t key_len, const char *value, size_t value_len) {
+    if (key_equals(key, key_len, "allowed")) {
+        if (value_len == 4 && memcmp(value, "true", 4) == 0) a->allowed_true = true;
+        else a->allowed_other = true;
+    } else if (a->reason == NULL && *value == '"' &&
+               (key_equals(key, key_len, "reason") || key_equals(key, key_len, "error") || key_equals(key, key_len, "message"))) {
+        a->reason = value + 1;
+        a->reason_len = value_len - 2;
+    }
+}
+
+static const char *skip_value(const char *p, const char *end, int depth);
+
+/* Walks the object or array at p, validating it strictly. Members are recorded
+ * only for the outermost object (top != NULL): a nested "allowed" never counts.
+ * Returns the byte after it, or NULL when it is not valid JSON. */
+static const char *walk_container(const char *p, const char *end, int depth, struct answer *top) {
+    bool object = *p == '{';
+    char close = object ? '}' : ']';
+    if (depth > MAX_JSON_DEPTH) return NULL;
+    p = skip_whitespace(p + 1, end);
+    if (p < end && *p == close) return p + 1;
+    for (;;) {
+        const char *key = p + 1, *key_end = p, *value;
+        if (object) {
+            if (p == end || *p != '"' || (key_end = scan_string(p, end)) == NULL) return NULL;
+            p = skip_whitespace(key_end, end);
+            if (p == end || *p != ':') return NULL;
+            p = skip_whitespace(p + 1, end);
+        }
+        value = p;
+        if ((p = skip_value(p, end, depth + 1)) == NULL) return NULL;
+        if (object && top != NULL) note_member(top, key, (size_t)(key_end - 1 - key), value, (size_t)(p - value));
+        p = skip_whitespace(p, end);
+        if (p < end && *p == ',') p = skip_whitespace(p + 1, end);
+        else if (p < end && *p == close) return p + 1;
+        else return NULL;
+    }
+}
+
+static const char *skip_value(const char *p, const char *end, int depth) {
+    static const char *const literals[] = {"true", "false", "null"};
+    if (p == end) return NULL;
+    if (*p == '"') return scan_string(p, end);
+    if (*p == '{' || *p == '[') return walk_container(p, end, depth, NULL);
+    for (size_t i = 0; i < sizeof literals / sizeof *literals; i++) {
+        size_t n = strlen(literals[i]);
+        if ((size_t)(end - p) >= n && memcmp(p, literals[i], n) == 0) return p + n;
+    }
+    return skip_number(p, end);
+}
+
+/* The answer line must be exactly one JSON object (whitespace around it is fine). */
 static bool parse_answer(const char *p, const char *end, struct answer *a) {
     memset(a, 0, sizeof *a);
     p = skip_whitespace(p, end);
     if (p == end || *p != '{') return false;
-    p = skip_whitespace(p + 1, end);
-    if (p < end && *p == '}') return skip_whitespace(p + 1, end) == end;
-    for (;;) {
-        if (p == end || *p != '"') return false;
-        const char *key = p + 1, *key_end = scan_string(p, end);
-        if (key_end == NULL) return false;
-        p = skip_whitespace(key_end, end);
-        if (p == end || *p != ':') return false;
-        const char *value = skip_whitespace(p + 1, end);
-        if ((p = skip_value(value, end)) == NULL) return false;
-        size_t key_len = (size_t)(key_end - 1 - key), value_len = (size_t)(p - value);
-        if (key_equals(key, key_len, "allowed")) {
-            if (value_len == 4 && memcmp(value, "true", 4) == 0) a->allowed_true = true;
-            else a->allowed_other = true;
-        } else if (a->reason == NULL && *value == '"' &&
-                   (key_equals(key, key_len, "reason") || key_equals(key, key_len, "error") || key_equals(key, key_len, "message"))) {
-            a->reason = value + 1;
-            a->reason_len = value_len - 2;
-        }
-        p = skip_whitespace(p, end);
-        if (p < end && *p == ',') p = skip_whitespace(p + 1, end);
-        else if (p < end && *p == '}') return skip_whitespace(p + 1, end) == end;
-        else return false;
-    }
+    p = walk_container(p, end, 0, a);
+    return p != NULL && skip_whitespace(p, end) == end;
 }
 
 /* ocserv may start scripts with stdio closed; the agent socket must not become
@@ -539,8 +555,8 @@ int main(void) {
     /* Too big to send: deny even with on_agent_unreachable=allow, or a client
      * could choose the fallback by inflating a variable it controls. */
     if (!build_request(&request, op, cfg.timeout_ms)) {
-        log_event(LOG_ERR, "request larger than %d bytes; %s user %s", MAX_REQUEST_BYTES,
-                  is_connect ? "denying" : "not reporting", user);
+        if (is_connect) log_event(LOG_ERR, "request larger than %d bytes; denying user %s", MAX_REQUEST_BYTES, user);
+        else log_event(LOG_ERR, "request larger than %d bytes; %s of user %s not reported", MAX_REQUEST_BYTES, op, user);
         return is_connect ? 1 : 0;
     }
     bool answered = exchange(&cfg, &request, started_ms + cfg.timeout_ms, answer, &answer_len, why, sizeof why);

@@ -10,11 +10,20 @@ declare -A PACKAGES=(
   [openconnect]=openconnect  # real VPN clients for the lab
   [coreutils]=stdbuf         # line-buffers `occtl show events` into a pipe
   [util-linux]=setpriv       # ties `occtl show events` to the agent's life (parent-death signal)
+  [gcc]=gcc                  # compiles the connect-script hook (scripts/build-hook.sh)
+)
+
+# Debian package -> a file it provides, for packages without a command.
+declare -A PACKAGE_FILES=(
+  [libc6-dev]=/usr/include/stdio.h  # C headers and crt files for the hook
 )
 
 missing=()
 for package in "${!PACKAGES[@]}"; do
   command -v "${PACKAGES[$package]}" >/dev/null 2>&1 || [ -x "/usr/sbin/${PACKAGES[$package]}" ] || missing+=("$package")
+done
+for package in "${!PACKAGE_FILES[@]}"; do
+  [ -e "${PACKAGE_FILES[$package]}" ] || missing+=("$package")
 done
 
 if [ "${#missing[@]}" -eq 0 ]; then

@@ -12,6 +12,7 @@ echo "== typecheck" >&2
 
 echo "== build" >&2
 ./node_modules/.bin/nest build -p tsconfig.build.json
+bash scripts/build-hook.sh
 
 echo "== jest" >&2
 ./node_modules/.bin/jest --ci "$@"

@@ -31,6 +31,8 @@ export interface OcservLabOptions {
   readonly maxBanScore?: number;
   /** Extra `key = value` lines appended to ocserv.conf. */
   readonly extraConfig?: readonly string[];
+  /** Variables for ocserv's environment (over the test process's); ocserv 1.1.6 passes its environment on to connect/disconnect scripts. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -104,7 +106,11 @@ export class OcservLab {
     const out = openSync(log, 'a');
     // -f keeps ocserv in the foreground; detached gives it (and the sec-mod and
     // workers it forks) a process group of its own to kill as one.
-    const server = spawn('/usr/sbin/ocserv', ['-c', conf, '-f'], { detached: true, stdio: ['ignore', out, out] });
+    const server = spawn('/usr/sbin/ocserv', ['-c', conf, '-f'], {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: { ...process.env, ...this.options.env },
+    });
     closeSync(out);
     this.server = server;
     trackPid(server.pid, true);
