@@ -8,6 +8,12 @@ import type { AgentConfig } from '../config/agent-config.schema';
 import type { PolicyVerdict } from '../portal/policy-checker';
 import { decisionKey, type DecisionSubject } from './decision-key';
 
+/**
+ * No portal call outlives this (portal.call_timeout_ms is capped at 60 s), so a mark
+ * kept this much past the stale window still catches a late answer to an old question.
+ */
+const MAX_OUTSTANDING_CALL_MS = 60_000;
+
 interface CachedDecision {
   readonly verdict: PolicyVerdict;
   readonly username: string;
@@ -66,8 +72,24 @@ export class DecisionCache {
     return (await this.read(subject))?.verdict;
   }
 
-  async put(subject: DecisionSubject, verdict: PolicyVerdict): Promise<void> {
+  /**
+   * Where the write order stands now. Take it before asking the portal and hand it to
+   * put(): an answer to a question asked before invalidateUser() must not be stored.
+   */
+  writePosition(): number {
+    return this.sequence;
+  }
+
+  /** True when `username` was invalidated after `askedAt` (a writePosition()). */
+  invalidatedSince(username: string, askedAt: number): boolean {
+    const invalidation = this.invalidations.get(username);
+    return invalidation !== undefined && invalidation.sequence > askedAt;
+  }
+
+  /** Stores `verdict`, unless the user was invalidated after `askedAt` (a writePosition()). */
+  async put(subject: DecisionSubject, verdict: PolicyVerdict, askedAt?: number): Promise<void> {
     if (!this.enabled) return;
+    if (askedAt !== undefined && this.invalidatedSince(subject.username, askedAt)) return;
     const entry: CachedDecision = {
       verdict,
       username: subject.username,
@@ -80,7 +102,8 @@ export class DecisionCache {
   /** Forgets every decision about `username` (DisconnectUser, route changes, the portal says so). */
   invalidateUser(username: string): void {
     const nowMs = this.clock.nowMs();
-    this.invalidations.set(username, { sequence: this.sequence, atMs: nowMs });
+    // Its own position in the write order, so a question asked just before it is told apart from one asked after.
+    this.invalidations.set(username, { sequence: ++this.sequence, atMs: nowMs });
     this.pruneInvalidations(nowMs);
   }
 
@@ -99,7 +122,7 @@ export class DecisionCache {
 
   private pruneInvalidations(nowMs: number): void {
     for (const [username, invalidation] of this.invalidations) {
-      if (nowMs - invalidation.atMs > this.staleMs) this.invalidations.delete(username);
+      if (nowMs - invalidation.atMs > this.staleMs + MAX_OUTSTANDING_CALL_MS) this.invalidations.delete(username);
     }
   }
 }

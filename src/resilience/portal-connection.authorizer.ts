@@ -26,7 +26,7 @@ const NO_STORE = 'no-store';
  */
 @Injectable()
 export class PortalConnectionAuthorizer extends ConnectionAuthorizer {
-  private readonly inFlight = new Map<string, Promise<PolicyVerdict>>();
+  private readonly inFlight = new Map<string, InFlightCheck>();
   private readonly failMode: FailMode;
   private readonly decisionTimeoutMs: number;
 
@@ -65,30 +65,38 @@ export class PortalConnectionAuthorizer extends ConnectionAuthorizer {
     return Math.max(1, Math.min(this.decisionTimeoutMs, deadline.budgetMs - HOOK_MARGIN_MS));
   }
 
-  /** One CheckPolicy per subject at a time; its answer is cached once, whoever asked. */
+  /**
+   * One CheckPolicy per subject at a time; its answer is cached once, whoever asked.
+   * A call the user was invalidated after (DisconnectUser meanwhile) is not joined:
+   * its answer may predate the change, so a new question goes out.
+   */
   private askPortal(subject: DecisionSubject, notice: ConnectNotice): Promise<PolicyVerdict> {
     const key = decisionKey(subject);
     const pending = this.inFlight.get(key);
-    if (pending !== undefined) return pending;
+    if (pending !== undefined && !this.cache.invalidatedSince(subject.username, pending.askedAt)) return pending.call;
+    const askedAt = this.cache.writePosition();
     const call = this.breaker
       .check(toPolicyQuery(notice))
       .then(async (verdict) => {
-        await this.remember(subject, verdict);
+        await this.remember(subject, verdict, askedAt);
         return verdict;
       })
-      .finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, call);
+      .finally(() => {
+        if (this.inFlight.get(key)?.call === call) this.inFlight.delete(key);
+      });
+    this.inFlight.set(key, { call, askedAt });
     return call;
   }
 
-  private async remember(subject: DecisionSubject, verdict: PolicyVerdict): Promise<void> {
+  private async remember(subject: DecisionSubject, verdict: PolicyVerdict, askedAt: number): Promise<void> {
     if (verdict.shouldDisconnect) {
       // The portal wants this user gone: nothing cached about them may answer for it later.
       this.cache.invalidateUser(subject.username);
       return;
     }
     if (verdict.metadata['cache'] === NO_STORE) return;
-    await this.cache.put(subject, verdict);
+    // Not stored when the user was invalidated while the question was out: the answer may predate the change.
+    await this.cache.put(subject, verdict, askedAt);
   }
 }
 
@@ -110,6 +118,12 @@ function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T> {
     timer = setTimeout(() => reject(new BudgetExpired(budgetMs)), budgetMs);
   });
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
+interface InFlightCheck {
+  readonly call: Promise<PolicyVerdict>;
+  /** DecisionCache.writePosition() when the question went out. */
+  readonly askedAt: number;
 }
 
 class BudgetExpired extends Error {
