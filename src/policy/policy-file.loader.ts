@@ -1,13 +1,13 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseDocument } from 'yaml';
-import { z } from 'zod';
-import { formatConfigIssues, showValue } from '../config/config-issue.formatter';
+import { showValue } from '../config/config-issue.formatter';
 import type { Policy, PolicyRule } from './policy';
-import { POLICY_ENTRY_KEYS, POLICY_FILE_KEYS, PolicyFile, PolicyFileEntry, policyFileSchema } from './policy-file.schema';
+import { PolicyFile, PolicyFileEntry, policyFileSchema } from './policy-file.schema';
+import { formatPolicyIssues } from './policy-issue.formatter';
 import { policyDocumentProblems } from './policy-document.guard';
 import { PolicyFileError } from './policy-file.error';
-import { MAX_POLICY_FILE_BYTES, MAX_YAML_ALIAS_COUNT } from './policy-limits.constant';
+import { MAX_POLICY_FILE_BYTES } from './policy-limits.constant';
+import { parsePolicyYamlText } from './policy-yaml.parser';
 
 const EXPECTED_ROOT = 'expected a mapping with default:, users: and/or groups:';
 
@@ -28,7 +28,8 @@ export function parsePolicy(document: unknown, source: string): Policy {
     throw new PolicyFileError(source, [`(top level): the policy is empty, ${EXPECTED_ROOT}`]);
   }
   if (typeof document !== 'object' || Array.isArray(document)) {
-    throw new PolicyFileError(source, [`(top level): got ${Array.isArray(document) ? 'a list' : JSON.stringify(document)}, ${EXPECTED_ROOT}`]);
+    const shown = Array.isArray(document) ? 'a list' : showValue(document);
+    throw new PolicyFileError(source, [`(top level): got ${shown}, ${EXPECTED_ROOT}`]);
   }
   const documentProblems = policyDocumentProblems(document);
   if (documentProblems.length > 0) {
@@ -74,46 +75,16 @@ function fileErrorReason(error: unknown): string {
 }
 
 function yamlToValue(text: string, source: string): unknown {
-  // resolveKnownTags false: YAML 1.1 tags (!!binary, !!set, !!timestamp) would yield Buffers, Sets and Dates.
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true, resolveKnownTags: false });
-  // Warnings (an unknown !tag, a collection used as a key) change what a value means; refuse them too.
-  const problems = [...document.errors, ...document.warnings].map((issue) => `YAML: ${issue.message.split('\n')[0]}`);
-  if (problems.length > 0) {
-    throw new PolicyFileError(source, problems);
+  const result = parsePolicyYamlText(text);
+  if (!result.ok) {
+    throw new PolicyFileError(source, result.problems);
   }
-  try {
-    return document.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT });
-  } catch (error) {
-    // yaml throws a ReferenceError for alias abuse; a RangeError would be nesting deep enough to exhaust the stack.
-    const message = (error as Error).message;
-    throw new PolicyFileError(source, [
-      message.startsWith('Excessive alias count')
-        ? `YAML: aliases (*name) expand to more than ${MAX_YAML_ALIAS_COUNT} nodes; give shared routes to a group instead`
-        : `YAML: ${message}`,
-    ]);
-  }
+  return result.value;
 }
 
 /** `users:` with every entry commented out is YAML null: an operator means "none". */
 function withoutNullSections(document: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(document).filter(([, value]) => value !== null));
-}
-
-/** The shared formatter, plus the keys an entry accepts (it only knows object keys, and entries sit in records). */
-function formatPolicyIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.flatMap((issue) => {
-    if (issue.code === 'invalid_type' && (issue.expected === 'record' || issue.expected === 'object')) {
-      const input = (issue as { input?: unknown }).input;
-      const at = issue.path.length === 0 ? '(top level)' : issue.path.map(String).join('.');
-      return [input === undefined ? `${at}: missing, expected a mapping` : `${at}: got ${showValue(input)}, expected a mapping`];
-    }
-    if (issue.code !== 'unrecognized_keys') {
-      return formatConfigIssues([issue], policyFileSchema);
-    }
-    const known = issue.path.length === 0 ? POLICY_FILE_KEYS : POLICY_ENTRY_KEYS;
-    const at = issue.path.map(String);
-    return issue.keys.map((key) => `${[...at, key].join('.')}: unknown key (known keys here: ${known.join(', ')})`);
-  });
 }
 
 function toPolicy(file: PolicyFile): Policy {
