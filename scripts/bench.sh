@@ -11,3 +11,6 @@ fi
 if [ "${1:-all}" = all ] || [ "$1" = occtl ]; then
   TS_NODE_TRANSPILE_ONLY=1 node -r ts-node/register/transpile-only bench/occtl.bench.ts
 fi
+if [ "${1:-all}" = all ] || [ "$1" = authorization ]; then
+  TS_NODE_TRANSPILE_ONLY=1 node -r ts-node/register/transpile-only bench/authorization.bench.ts
+fi

@@ -1,0 +1,134 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildHook, HOOK_BINARY, writeHookConfig, type OnAgentUnreachable } from './hook';
+import { startLabAgent } from './ocserv-lab/lab-agent';
+import { OcservLab, type LabUser } from './ocserv-lab/ocserv-lab';
+import { startPortalSimulator, testPolicy, type TestPortal } from './portal-sim';
+import type { TestAgent } from './test-agent';
+import { deepMerge } from './test-agent-config';
+import { createTestPki, type TestPki } from './test-pki';
+
+/*
+ * The whole connection-authorization path, for real: a real ocserv (the lab) runs
+ * the compiled hook as connect- and disconnect-script; the hook talks to an
+ * in-process agent over its Unix socket; the agent asks the portal simulator
+ * over mTLS. Agents can be stopped and started again with other settings
+ * (fail modes) against the same ocserv, socket path and portal.
+ */
+
+export const RIG_POLICY_YAML = [
+  'default: { allow: false, deny_reason: "not in policy" }',
+  'users:',
+  '  alice: { allow: true, routes: ["10.10.0.0/16"], dns_servers: ["10.10.0.53"] }',
+  '  bob: { allow: false, deny_reason: "account suspended" }',
+  'groups:',
+  '  staff: { allow: true, routes: ["10.20.0.0/16"] }',
+  '',
+].join('\n');
+
+/** Everyone but bob and dave is allowed: bob by his own entry, dave because only the default covers him. */
+export const RIG_USERS = {
+  alice: user('alice'),
+  bob: user('bob'),
+  carol: user('carol', 'staff'),
+  dave: user('dave'),
+  erin: user('erin', 'staff'),
+  frank: user('frank', 'staff'),
+  grace: user('grace', 'staff'),
+  heidi: user('heidi', 'staff'),
+  ivan: user('ivan', 'staff'),
+  judy: user('judy', 'staff'),
+} as const;
+
+function user(username: string, group?: string): LabUser {
+  return group === undefined ? { username, password: `${username}-pw` } : { username, password: `${username}-pw`, group };
+}
+
+type AgentOverrides = Parameters<typeof startLabAgent>[1];
+
+export interface AuthorizationRig {
+  readonly lab: OcservLab;
+  readonly portal: TestPortal;
+  readonly pki: TestPki;
+  readonly socketPath: string;
+  agent(): TestAgent;
+  /** Stops the current agent (if any) and starts one in portal mode with `overrides` on top. */
+  startAgent(overrides?: AgentOverrides): Promise<TestAgent>;
+  stopAgent(): Promise<void>;
+  setHookConfig(input: { timeoutMs?: number; onAgentUnreachable?: OnAgentUnreachable }): void;
+  stop(): Promise<void>;
+}
+
+export async function startAuthorizationRig(): Promise<AuthorizationRig> {
+  buildHook();
+  // 0755, not mkdtemp's 0700: ocserv (root) runs the hook, which reads hook.conf and reaches the socket here.
+  const dir = mkdtempSync(join(tmpdir(), 'authz-rig-'));
+  chmodSync(dir, 0o755);
+  const pki = createTestPki(dir);
+  const portalClient = pki.client('ocserv-agent-portal-client');
+  const socketPath = join(dir, 'hook.sock');
+  const hookConfigFile = join(dir, 'hook.conf');
+  const setHookConfig: AuthorizationRig['setHookConfig'] = (input) =>
+    void writeHookConfig(dir, { socket: socketPath, timeoutMs: input.timeoutMs ?? 5000, onAgentUnreachable: input.onAgentUnreachable });
+  setHookConfig({});
+  const portal = await startPortalSimulator(testPolicy(RIG_POLICY_YAML), { pki });
+  const lab = await OcservLab.start({
+    users: Object.values(RIG_USERS),
+    connectScript: HOOK_BINARY,
+    disconnectScript: HOOK_BINARY,
+    env: { OCSERV_AGENT_HOOK_CONFIG: hookConfigFile },
+  });
+  let current: TestAgent | undefined;
+  const stopAgent = async () => {
+    await current?.stop();
+    current = undefined;
+  };
+  return {
+    lab,
+    portal,
+    pki,
+    socketPath,
+    agent: () => {
+      if (current === undefined) throw new Error('no agent running');
+      return current;
+    },
+    async startAgent(overrides = {}) {
+      await stopAgent();
+      current = await startLabAgent(lab, mergeOverrides(portalModeConfig(portal, pki, portalClient, socketPath), overrides));
+      return current;
+    },
+    stopAgent,
+    setHookConfig,
+    async stop() {
+      await stopAgent();
+      await lab.stop();
+      await portal.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function portalModeConfig(
+  portal: TestPortal,
+  pki: TestPki,
+  client: { certFile: string; keyFile: string },
+  socketPath: string,
+): NonNullable<AgentOverrides> {
+  return {
+    authorization: { mode: 'portal', fail_mode: 'close', decision_timeout_ms: 1000 },
+    portal: {
+      address: portal.simulator.address,
+      // The test server certificate names localhost; SNI cannot be an IP address.
+      tls: { cert_file: client.certFile, key_file: client.keyFile, ca_file: pki.caFile, server_name: 'localhost' },
+      call_timeout_ms: 800,
+      reconnect_backoff_initial_ms: 100,
+      reconnect_backoff_max_ms: 500,
+    },
+    ipc: { enabled: true, socket_path: socketPath },
+  };
+}
+
+function mergeOverrides(base: NonNullable<AgentOverrides>, extra: NonNullable<AgentOverrides>): NonNullable<AgentOverrides> {
+  return deepMerge(base as Record<string, unknown>, extra as Record<string, unknown>) as NonNullable<AgentOverrides>;
+}
