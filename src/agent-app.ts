@@ -6,6 +6,7 @@ import { AppModule, AppModuleOptions } from './app.module';
 import type { AgentConfig } from './config/agent-config.schema';
 import { createAgentGrpcServer } from './grpc/grpc-server.factory';
 import { ServingState } from './health/serving-state';
+import { createIpcServer } from './ipc/ipc-server.factory';
 
 export interface RunningAgent {
   readonly app: INestApplication;
@@ -38,6 +39,9 @@ export async function startAgent(config: AgentConfig, options: AppModuleOptions 
     }
     const grpcServer = createAgentGrpcServer(config.grpc);
     app.connectMicroservice({ strategy: grpcServer }, { inheritAppConfig: false });
+    if (config.ipc.enabled) {
+      app.connectMicroservice({ strategy: createIpcServer(app, config) }, { inheritAppConfig: false });
+    }
     await app.startAllMicroservices();
     const { host, port } = splitListen(config.http.listen);
     await app.listen(port, host);
