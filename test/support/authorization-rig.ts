@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { buildHook, HOOK_BINARY, writeHookConfig, type OnAgentUnreachable } from './hook';
 import { startLabAgent } from './ocserv-lab/lab-agent';
 import { OcservLab, type LabUser } from './ocserv-lab/ocserv-lab';
-import { startPortalSimulator, testPolicy, type TestPortal } from './portal-sim';
+import { startPortalSimulator, TEST_POLICY_YAML, testPolicy, type TestPortal } from './portal-sim';
 import type { TestAgent } from './test-agent';
 import { deepMerge } from './test-agent-config';
 import { createTestPki, type TestPki } from './test-pki';
@@ -17,16 +17,7 @@ import { createTestPki, type TestPki } from './test-pki';
  * (fail modes) against the same ocserv, socket path and portal.
  */
 
-export const RIG_POLICY_YAML = [
-  'default: { allow: false, deny_reason: "not in policy" }',
-  'users:',
-  '  alice: { allow: true, routes: ["10.10.0.0/16"], dns_servers: ["10.10.0.53"] }',
-  '  bob: { allow: false, deny_reason: "account suspended" }',
-  'groups:',
-  '  staff: { allow: true, routes: ["10.20.0.0/16"] }',
-  '',
-].join('\n');
-
+/** The rig's portal answers from the test policy (portal-sim.ts): alice and group staff allowed, bob denied, the rest by default denied. */
 /** Everyone but bob and dave is allowed: bob by his own entry, dave because only the default covers him. */
 export const RIG_USERS = {
   alice: user('alice'),
@@ -72,7 +63,7 @@ export async function startAuthorizationRig(): Promise<AuthorizationRig> {
   const setHookConfig: AuthorizationRig['setHookConfig'] = (input) =>
     void writeHookConfig(dir, { socket: socketPath, timeoutMs: input.timeoutMs ?? 5000, onAgentUnreachable: input.onAgentUnreachable });
   setHookConfig({});
-  const portal = await startPortalSimulator(testPolicy(RIG_POLICY_YAML), { pki });
+  const portal = await startPortalSimulator(testPolicy(TEST_POLICY_YAML), { pki });
   const lab = await OcservLab.start({
     users: Object.values(RIG_USERS),
     connectScript: HOOK_BINARY,

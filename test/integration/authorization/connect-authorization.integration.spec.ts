@@ -91,4 +91,25 @@ describe('connection authorization through the hook (real ocserv, hook, agent, p
 
     expect(await eventually(listed, (count) => count === 0)).toBe(0);
   });
+
+  it('answers NotifyConnect through the same decision path, routes and DNS included', async () => {
+    const operator = rig.agent().clientAs(TEST_IDENTITIES.operator);
+    const notify = (username: string) =>
+      operator.unary<{ allowed: boolean; deny_reason: string; routes: string[]; dns_servers: string[] }>(operator.vpn, 'NotifyConnect', {
+        username,
+        client_ip: '198.51.100.20',
+        session_id: `notify-${username}`,
+        metadata: { groupname: 'staff' },
+      });
+
+    const judy = await notify('judy');
+    const bob = await notify('bob');
+
+    expect(judy).toMatchObject({ allowed: true, routes: ['10.20.0.0/16'] });
+    expect(bob).toMatchObject({ allowed: false, deny_reason: 'account suspended', routes: [], dns_servers: [] });
+    expect(portalCalls()).toEqual([
+      expect.objectContaining({ username: 'judy', groupname: 'staff', client_ip: '198.51.100.20', session_id: 'notify-judy' }),
+      expect.objectContaining({ username: 'bob', groupname: 'staff' }),
+    ]);
+  });
 });
