@@ -46,7 +46,7 @@ async function main() {
       if (sessions.total_count > 0) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    show('GetActiveSessions: the live openconnect session, from ocserv (as monitoring.example.com)', sessions);
+    show('GetActiveSessions: the live openconnect sessions, from ocserv (as monitoring.example.com)', sessions);
     const status = await call(portal.agent, 'ExecuteCommand', { request_id: 'demo-cmd-1', command_type: 'occtl', args: ['show', 'status'] });
     const brief = ({ Status, 'Server PID': pid, 'Up since': upSince, 'Active sessions': active }) => ({ Status, 'Server PID': pid, 'Up since': upSince, 'Active sessions': active });
     show('ExecuteCommand occtl show status (as portal.example.com, role admin; stdout is JSON, a few of its keys shown)', {
@@ -59,16 +59,21 @@ async function main() {
     show('ExecuteCommand with a hostile argument', await call(portal.agent, 'ExecuteCommand', {
       command_type: 'occtl', args: ['show', 'user', 'alice;reboot'],
     }));
-    show('DisconnectUser alice (openconnect reconnects: a disconnect is not a block)', await call(portal.vpn, 'DisconnectUser', {
+    show('DisconnectUser alice (ocserv ends her session and her openconnect exits; the agent also drops her cached decisions)', await call(portal.vpn, 'DisconnectUser', {
       username: 'alice', reason: 'demo', disconnect_all_sessions: true,
     }));
   }
+  // NotifyConnect is decided like the hook's connects: the portal's CheckPolicy (behind the cache and the fail mode).
   show(
-    'NotifyConnect alice (as portal.example.com, role admin)',
+    'NotifyConnect alice (as portal.example.com, role admin): the portal allows, with the policy\'s routes and DNS',
     await call(portal.vpn, 'NotifyConnect', {
       username: 'alice', client_ip: '198.51.100.7', vpn_ip: '10.10.0.2', session_id: 'demo-1', device_id: 'vpns0',
       metadata: { user_agent: 'OpenConnect demo' },
     }),
+  );
+  show(
+    'NotifyConnect dave: not in the policy, the portal denies',
+    await call(portal.vpn, 'NotifyConnect', { username: 'dave', client_ip: '198.51.100.9', session_id: 'demo-4' }),
   );
   show('GetActiveSessions (as monitoring.example.com, role reader)', await call(monitoring.vpn, 'GetActiveSessions', { include_stats: true }));
   show('NotifyConnect (as monitoring.example.com: a reader may not)', await call(monitoring.vpn, 'NotifyConnect', {
