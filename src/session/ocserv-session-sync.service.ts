@@ -202,16 +202,23 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
       return;
     }
     let user: OcctlUser | undefined;
+    let asked = false;
     try {
       user = await this.occtl.showId(event.id);
+      asked = true;
     } catch (error) {
       this.logger.debug({ msg: 'occtl show id after a connect event failed; using the event alone', session: sessionId, error: String(error) });
     }
     // The disconnect may have arrived while show id ran.
     if (this.ended.has(sessionId)) return;
     if (user !== undefined) {
-      this.apply(user);
-    } else if (event.kind === 'connect' && this.store.get(sessionId) === undefined) {
+      if (user.state === 'connected') this.apply(user);
+      return;
+    }
+    // ocserv 1.1.6 announces "connected user" even when the connect-script then refuses
+    // the session, and sends no disconnect for it: when ocserv answered and does not know
+    // the id, there is no session. Only when it could not be asked does the event stand alone.
+    if (!asked && event.kind === 'connect' && this.store.get(sessionId) === undefined) {
       try {
         this.store.add(sessionFromEvent(event, this.clock.nowMs()));
       } catch (error) {

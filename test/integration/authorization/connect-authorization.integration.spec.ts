@@ -47,6 +47,16 @@ describe('connection authorization through the hook (real ocserv, hook, agent, p
     await alice.stop();
   });
 
+  it('never lists a refused user among the active sessions (ocserv still announces the connect on its event stream)', async () => {
+    const reader = rig.agent().clientAs(TEST_IDENTITIES.reader);
+    const dave = () => reader.unary<{ sessions: unknown[] }>(reader.vpn, 'GetActiveSessions', { username_filter: 'dave' });
+
+    await expect(rig.lab.connect(RIG_USERS.dave)).rejects.toBeInstanceOf(VpnClientRefused);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // well past the connect event and its `show id`
+
+    expect((await dave()).sessions).toEqual([]);
+  });
+
   it('applies the group entry: carol is allowed as a member of staff, and the portal was told her group', async () => {
     const carol = await rig.lab.connect(RIG_USERS.carol);
 

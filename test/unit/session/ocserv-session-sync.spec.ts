@@ -31,7 +31,7 @@ class FakeOcctl {
   }
 
   showId(id: number): Promise<OcctlUser | undefined> {
-    return Promise.resolve(this.byId.get(id));
+    return this.down ? Promise.reject(AgentError.unavailable('ocserv is not answering')) : Promise.resolve(this.byId.get(id));
   }
 }
 
@@ -210,10 +210,24 @@ describe(OcservSessionSync.name, () => {
       expect(store.get('21')?.metadata.group).toBe('ops');
     });
 
-    it('adds a connecting session from the event alone when show id has nothing', async () => {
+    it('adds a session from the event alone when ocserv cannot be asked about the id', async () => {
+      occtl.down = true;
       events.next(anOcctlEvent({ id: 22, username: 'erin', vpnIp: '192.168.99.9' }));
       await flush();
       expect(store.get('22')).toMatchObject({ username: 'erin', vpnIp: '192.168.99.9' });
+    });
+
+    it('does not add a session ocserv answers it does not know (the connect-script refused it)', async () => {
+      events.next(anOcctlEvent({ id: 23, username: 'bob', vpnIp: '192.168.99.10' }));
+      await flush();
+      expect(store.get('23')).toBeUndefined();
+    });
+
+    it('does not add a session that is not connected yet', async () => {
+      occtl.byId.set(24, anOcctlUser({ id: 24, username: 'bob', state: 'pre-auth' }));
+      events.next(anOcctlEvent({ id: 24, username: 'bob' }));
+      await flush();
+      expect(store.get('24')).toBeUndefined();
     });
 
     it('removes a disconnecting session', async () => {
