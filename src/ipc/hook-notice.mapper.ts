@@ -58,32 +58,33 @@ export function toHostUpdateNotice(env: HookEnv): HostUpdateNotice {
   return {
     username: assertUsername(env['USERNAME'] ?? '', 'env.USERNAME'),
     sessionId: assertSessionId(env['ID'] ?? '', 'env.ID'),
-    hostname: assertMetadataValue(hostname, 'env.REMOTE_HOSTNAME'),
+    hostname: informational(hostname),
   };
 }
 
+/*
+ * Informational, client-influenced values (the client names its host and user agent)
+ * are cut to the session store's metadata limit, never a reason to refuse a login:
+ * authorization depends on the user, group and address, not on how long a hostname is.
+ */
 function toMetadata(env: HookEnv): Record<string, string> {
   const metadata: Record<string, string> = {};
   for (const [key, name] of Object.entries(METADATA_VARIABLES)) {
     const value = env[name];
-    if (value) metadata[key] = assertMetadataValue(value, `env.${name}`);
+    if (value) metadata[key] = informational(value);
   }
   // The client names itself; ocserv reports it as REMOTE_HOSTNAME (HOSTNAME in some versions).
-  const hostnameVariable = env['REMOTE_HOSTNAME'] ? 'REMOTE_HOSTNAME' : 'HOSTNAME';
-  const hostname = env[hostnameVariable];
-  if (hostname) metadata['hostname'] = assertMetadataValue(hostname, `env.${hostnameVariable}`);
-  // The user agent is informational and client-chosen: kept, cut to the metadata limit.
+  const hostname = env['REMOTE_HOSTNAME'] || env['HOSTNAME'];
+  if (hostname) metadata['hostname'] = informational(hostname);
   const userAgent = env['USER_AGENT'];
-  if (userAgent) metadata['user_agent'] = assertMetadataValue(userAgent.slice(0, METADATA_VALUE_MAX_LENGTH), 'env.USER_AGENT');
+  if (userAgent) metadata['user_agent'] = informational(userAgent);
   return metadata;
 }
 
-/** The session store's bound on a metadata value, reported under the variable's name. */
-function assertMetadataValue(value: string, field: string): string {
-  if (value.length > METADATA_VALUE_MAX_LENGTH || value.includes('\u0000')) {
-    throw AgentError.invalidArgument(
-      `${field} must be at most ${METADATA_VALUE_MAX_LENGTH} characters without NUL; got ${value.length} chars`,
-    );
-  }
-  return value;
+/** Cut to METADATA_VALUE_MAX_LENGTH without splitting a surrogate pair (which would encode as U+FFFD). */
+function informational(value: string): string {
+  if (value.length <= METADATA_VALUE_MAX_LENGTH) return value;
+  const cut = value.slice(0, METADATA_VALUE_MAX_LENGTH);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
 }

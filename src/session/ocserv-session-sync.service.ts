@@ -201,6 +201,10 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
       if (session !== undefined && session.username === event.username) this.store.remove(sessionId);
       return;
     }
+    // Already recorded by the hook's connect (the agent allowed it): no `show id` per login,
+    // which in a connect storm would be one occtl run per client; the next reconciliation
+    // refreshes its details.
+    if (this.store.get(sessionId)?.username === event.username) return;
     let user: OcctlUser | undefined;
     let asked = false;
     try {

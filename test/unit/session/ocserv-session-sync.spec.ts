@@ -223,6 +223,17 @@ describe(OcservSessionSync.name, () => {
       expect(store.get('23')).toBeUndefined();
     });
 
+    it('does not ask ocserv about a session the hook already recorded for the same user', async () => {
+      const showId = jest.spyOn(occtl, 'showId');
+      store.add({ sessionId: '25', username: 'carol', clientIp: '198.51.100.1', vpnIp: '', deviceId: '', connectedAtMs: 0, bytesIn: 0, bytesOut: 0, metadata: {} });
+
+      events.next(anOcctlEvent({ id: 25, username: 'carol' }));
+      await flush();
+
+      expect(showId).not.toHaveBeenCalled();
+      expect(store.get('25')?.username).toBe('carol');
+    });
+
     it('does not add a session that is not connected yet', async () => {
       occtl.byId.set(24, anOcctlUser({ id: 24, username: 'bob', state: 'pre-auth' }));
       events.next(anOcctlEvent({ id: 24, username: 'bob' }));
