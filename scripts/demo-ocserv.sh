@@ -50,6 +50,10 @@ stop() {
     kill -TERM -- "-$(cat "$dir/ocserv.pgid")" 2>/dev/null || true
     rm -f "$dir/ocserv.pgid"
   fi
+  if [ -f "$dir/socket-dir" ]; then
+    rm -rf "$(cat "$dir/socket-dir")"
+    rm -f "$dir/socket-dir"
+  fi
 }
 
 connect() {
@@ -113,8 +117,13 @@ hook_config=${3:?$usage}
 stop
 rm -rf "$clients" "$dir/openconnect.log"
 mkdir -p "$dir/config-per-user" "$dir/config-per-group" "$clients"
-# ocserv's workers run as nobody and must reach the sockets in here.
 chmod 755 "$dir" "$dir/config-per-user" "$dir/config-per-group"
+# ocserv's workers run as nobody and must reach its sec-mod socket. The checkout may sit
+# under a directory nobody cannot enter (mktemp -d makes 0700 dirs: TLS then fails with
+# "Permission denied" on the socket), so that socket lives in its own 0755 dir in /tmp.
+socket_dir=$(mktemp -d /tmp/ocserv-agent-demo.XXXXXX)
+chmod 755 "$socket_dir"
+echo "$socket_dir" >"$dir/socket-dir"
 
 if [ ! -f "$dir/server.crt" ]; then
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
@@ -139,7 +148,7 @@ listen-host = 127.0.0.1
 tcp-port = $port
 run-as-user = nobody
 run-as-group = nogroup
-socket-file = $dir/ocserv.sock
+socket-file = $socket_dir/ocserv.sock
 occtl-socket-file = $dir/occtl.sock
 pid-file = $dir/ocserv.pid
 server-cert = $dir/server.crt
