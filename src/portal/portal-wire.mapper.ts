@@ -41,7 +41,13 @@ export function toPolicyVerdict(response: CheckPolicyResponse): PolicyVerdict {
   for (const server of dnsServers) {
     if (isIP(server) === 0) throw invalidAnswer(`DNS server ${JSON.stringify(server.slice(0, 60))} is not an IP address`);
   }
-  if (Object.keys(metadata).length > MAX_METADATA_ENTRIES) throw invalidAnswer('too many metadata entries');
+  const entries = Object.entries(metadata);
+  if (entries.length > MAX_METADATA_ENTRIES) throw invalidAnswer(`${entries.length} metadata entries (at most ${MAX_METADATA_ENTRIES})`);
+  for (const [key, value] of entries) {
+    if (key.length > MAX_TEXT_LENGTH || value.length > MAX_TEXT_LENGTH) {
+      throw invalidAnswer(`metadata entry ${JSON.stringify(key.slice(0, 60))} longer than ${MAX_TEXT_LENGTH} characters`);
+    }
+  }
   const allowed = response.allowed === true && response.should_disconnect !== true;
   return {
     allowed,

@@ -94,7 +94,13 @@ describe('portal-wire.mapper', () => {
         const error = agentErrorFrom(() => toPolicyVerdict(aCheckPolicyResponse({ metadata })));
 
         expect(error.code).toBe(AgentErrorCode.Unavailable);
-        expect(error.message).toMatch(/metadata entries/);
+        expect(error.message).toBe('portal answered CheckPolicy with 100 metadata entries (at most 64)');
+      });
+
+      it('a 10 KB metadata value', () => {
+        const error = agentErrorFrom(() => toPolicyVerdict(aCheckPolicyResponse({ metadata: { note: 'n'.repeat(10_000) } })));
+
+        expect(error.message).toBe('portal answered CheckPolicy with metadata entry "note" longer than 1024 characters');
       });
 
       it('even when the answer is a deny (a malformed answer is a failed call, not a verdict)', () => {
