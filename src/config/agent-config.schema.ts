@@ -1,8 +1,7 @@
-import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { GRANTABLE_ROLES, Role } from '../access/role.enum';
-import { isIpNetwork } from '../validation/ip-network';
+import { isIpAddress, isIpNetwork } from '../validation/ip-network';
 import { DEFAULT_ALLOWED_OCCTL_COMMANDS, OCCTL_COMMAND_NAMES } from '../occtl/occtl-command.catalog';
 
 /*
@@ -35,7 +34,7 @@ const positiveInt = (max: number) =>
 
 const cidr = z.string().refine(isIpNetwork, { error: 'expected an IP network like 10.0.0.0/8 or 2001:db8::/32' });
 
-const ipAddress = z.string().refine((value) => isIP(value) !== 0, { error: 'expected an IPv4 or IPv6 address' });
+const ipAddress = z.string().refine(isIpAddress, { error: 'expected an IPv4 or IPv6 address' });
 
 const tlsSchema = z
   .strictObject({

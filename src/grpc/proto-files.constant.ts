@@ -5,6 +5,9 @@ export const PROTO_ROOT = join(__dirname, '..', '..', 'proto');
 
 export const AGENT_PROTO = 'agent/v1/agent.proto';
 export const HEALTH_PROTO = 'grpc/health/v1/health.proto';
+/** The portal's side of the contract: the agent is a client of these (the simulator serves them). */
+export const AUTH_PROTO = 'vpn/v1/auth.proto';
+export const EVENTS_PROTO = 'vpn/v1/events.proto';
 
 /** Packages the agent serves. vpn.v1 ConfigService joins when its issue lands. */
 export const SERVED_PACKAGES = ['agent.v1', 'grpc.health.v1'] as const;

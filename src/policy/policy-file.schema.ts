@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import {
   MAX_DENY_REASON_LENGTH,
@@ -6,8 +5,9 @@ import {
   MAX_POLICY_GROUPS,
   MAX_POLICY_USERS,
   MAX_ROUTES_PER_ENTRY,
-  POLICY_NAME_PATTERN,
 } from './policy-limits.constant';
+import { isIpAddress, isIpNetwork } from '../validation/ip-network';
+import { VPN_NAME_PATTERN } from '../validation/vpn-identifiers';
 
 /*
  * The policy file as an operator writes it (docs/portal-simulator.md, "Policy file").
@@ -18,23 +18,9 @@ import {
 export const DEFAULT_DENY_REASON = 'not in policy';
 export const ENTRY_DENY_REASON = 'denied by policy';
 
-/** An address ocserv can push: no IPv6 zone (`%eth0`), which names an interface on the wrong host. */
-function ipFamily(address: string): number {
-  return address.includes('%') ? 0 : isIP(address);
-}
+const route = z.string().refine(isIpNetwork, { error: 'expected an IP network like 10.0.0.0/8 or 2001:db8::/32, or one address' });
 
-const route = z.string().refine(
-  (value) => {
-    const [address, prefix, ...rest] = value.split('/');
-    const family = ipFamily(address ?? '');
-    if (family === 0 || rest.length > 0) return false;
-    if (prefix === undefined) return true;
-    return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
-  },
-  { error: 'expected an IP network like 10.0.0.0/8 or 2001:db8::/32, or one address' },
-);
-
-const dnsServer = z.string().refine((value) => ipFamily(value) !== 0, { error: 'expected an IPv4 or IPv6 address' });
+const dnsServer = z.string().refine(isIpAddress, { error: 'expected an IPv4 or IPv6 address' });
 
 const denyReason = z
   .string()
@@ -42,7 +28,7 @@ const denyReason = z
   // It ends up in ocserv's log and the agent's JSON log lines; a newline would forge a line.
   .regex(/^[^\x00-\x1f\x7f]*$/, { error: 'expected text without control characters (newlines, tabs, ...)' });
 
-const name = z.string().regex(POLICY_NAME_PATTERN, {
+const name = z.string().regex(VPN_NAME_PATTERN, {
   error: 'expected 1-64 characters of A-Z a-z 0-9 . _ @ + -, not starting with . or -',
 });
 

@@ -20,5 +20,3 @@ export const MAX_DENY_REASON_LENGTH = 256;
  */
 export const MAX_YAML_ALIAS_COUNT = 1_000;
 
-/** ocserv user and group names as the policy accepts them: no leading dot or dash, at most 64 characters. */
-export const POLICY_NAME_PATTERN = /^[A-Za-z0-9_@+][A-Za-z0-9._@+-]{0,63}$/;

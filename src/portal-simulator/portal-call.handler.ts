@@ -6,7 +6,7 @@ import { evaluatePolicy } from '../policy/policy.evaluator';
 import type { CallPacer } from './call-pacer';
 import { KnownGroups } from './known-groups';
 import { type PortalMethod, SIMULATED_ERROR_MESSAGE } from './portal-protos.constant';
-import { checkPolicyResponse, EVENT_RESPONSES, policyQueryOf, stringField, validateSessionResponse } from './portal-wire.mapper';
+import { checkPolicyResponse, EVENT_RESPONSES, policySubjectOf, stringField, validateSessionResponse } from './portal-wire.mapper';
 import type { RecordedCall, SimulatorRecords } from './simulator-records';
 import type { SimulatorSwitches } from './simulator-switches';
 
@@ -84,7 +84,7 @@ export class PortalCallHandler {
     const policy = this.deps.currentPolicy();
     switch (method) {
       case 'CheckPolicy':
-        return checkPolicyResponse(evaluatePolicy(policy, policyQueryOf(request)));
+        return checkPolicyResponse(evaluatePolicy(policy, policySubjectOf(request)));
       case 'ValidateSession': {
         // ValidateSession carries no group: use the one last reported for the user.
         const username = stringField(request, 'username');

@@ -1,5 +1,7 @@
-/** The portal-side services the simulator serves, relative to PROTO_ROOT (src/grpc/proto-files.constant.ts). */
-export const PORTAL_PROTO_FILES = ['vpn/v1/auth.proto', 'vpn/v1/events.proto'] as const;
+import { AUTH_PROTO, EVENTS_PROTO } from '../grpc/proto-files.constant';
+
+/** The portal-side services the simulator serves, relative to PROTO_ROOT. */
+export const PORTAL_PROTO_FILES = [AUTH_PROTO, EVENTS_PROTO] as const;
 
 export const AUTH_SERVICE = 'vpn.v1.AuthService';
 export const EVENT_SERVICE = 'vpn.v1.EventService';

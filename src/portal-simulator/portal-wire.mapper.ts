@@ -1,16 +1,11 @@
-import type { PolicyDecision } from '../policy/policy.evaluator';
+import type { PolicyDecision, PolicySubject } from '../policy/policy.evaluator';
 
 /*
  * Domain answers to vpn.v1 response messages (proto field names: the loader keeps case).
  * Requests arrive as plain objects; these read them defensively, since a client may omit any field.
  */
 
-export interface PolicyQuery {
-  readonly username: string;
-  readonly groupname: string;
-}
-
-export function policyQueryOf(request: Readonly<Record<string, unknown>>): PolicyQuery {
+export function policySubjectOf(request: Readonly<Record<string, unknown>>): PolicySubject {
   return { username: stringField(request, 'username'), groupname: stringField(request, 'groupname') };
 }
 

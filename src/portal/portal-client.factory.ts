@@ -2,9 +2,7 @@ import { ChannelCredentials, Client, credentials, loadPackageDefinition, type Ch
 import { loadSync } from '@grpc/proto-loader';
 import { readFileSync } from 'node:fs';
 import type { PortalConfig } from '../config/agent-config.schema';
-import { PROTO_LOADER_OPTIONS } from '../grpc/proto-files.constant';
-
-export const AUTH_PROTO = 'vpn/v1/auth.proto';
+import { AUTH_PROTO, PROTO_LOADER_OPTIONS } from '../grpc/proto-files.constant';
 
 type ClientConstructor = new (address: string, creds: ChannelCredentials, options?: ChannelOptions) => Client;
 

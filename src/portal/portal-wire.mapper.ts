@@ -1,8 +1,7 @@
-import { isIP } from 'node:net';
 import { AgentError } from '../errors/agent-error';
 import type { CheckPolicyRequest, CheckPolicyResponse } from '../generated/vpn/v1/auth';
 import { msToTimestamp } from '../grpc/timestamp.mapper';
-import { isIpNetwork } from '../validation/ip-network';
+import { isIpAddress, isIpNetwork } from '../validation/ip-network';
 import type { PolicyQuery, PolicyVerdict } from './policy-checker';
 
 /*
@@ -39,7 +38,7 @@ export function toPolicyVerdict(response: CheckPolicyResponse): PolicyVerdict {
     if (!isIpNetwork(route)) throw invalidAnswer(`route ${JSON.stringify(route.slice(0, 60))} is not an IP network`);
   }
   for (const server of dnsServers) {
-    if (isIP(server) === 0) throw invalidAnswer(`DNS server ${JSON.stringify(server.slice(0, 60))} is not an IP address`);
+    if (!isIpAddress(server)) throw invalidAnswer(`DNS server ${JSON.stringify(server.slice(0, 60))} is not an IP address`);
   }
   const entries = Object.entries(metadata);
   if (entries.length > MAX_METADATA_ENTRIES) throw invalidAnswer(`${entries.length} metadata entries (at most ${MAX_METADATA_ENTRIES})`);

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isIpAddress } from './ip-network';
 import { AgentError } from '../errors/agent-error';
 import {
   DEVICE_ID_MAX_LENGTH,
@@ -17,7 +17,11 @@ import {
  * that could be read as a flag, a path or a shell token never passes.
  */
 
-const USERNAME_PATTERN = /^[A-Za-z0-9_@+][A-Za-z0-9._@+-]*$/;
+/**
+ * ocserv user and group names as the agent accepts them, length included: what the gRPC
+ * edge, the hook and the policy file (users:, groups:) all check against.
+ */
+export const VPN_NAME_PATTERN = new RegExp(`^[A-Za-z0-9_@+][A-Za-z0-9._@+-]{0,${USERNAME_MAX_LENGTH - 1}}$`);
 const SESSION_ID_PATTERN = /^[A-Za-z0-9+/=_][A-Za-z0-9+/=_.:-]*$/;
 const DEVICE_ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._:@+-]*$/;
 const METADATA_KEY_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
@@ -34,7 +38,7 @@ export function assertUsername(value: string, field = 'username'): string {
   if (value === '') {
     throw AgentError.invalidArgument(`${field} is required`);
   }
-  if (value.length > USERNAME_MAX_LENGTH || !USERNAME_PATTERN.test(value)) {
+  if (!VPN_NAME_PATTERN.test(value)) {
     throw AgentError.invalidArgument(
       `${field} must be 1-${USERNAME_MAX_LENGTH} characters of A-Z a-z 0-9 . _ @ + - and not start with '.' or '-'; got ${echoValue(value)}`,
     );
@@ -64,7 +68,7 @@ export function assertIpAddress(value: string, field: string): string {
   if (value === '') {
     throw AgentError.invalidArgument(`${field} is required`);
   }
-  if (value.length > IP_ADDRESS_MAX_LENGTH || value.includes('%') || isIP(value) === 0) {
+  if (value.length > IP_ADDRESS_MAX_LENGTH || !isIpAddress(value)) {
     throw AgentError.invalidArgument(`${field} must be an IPv4 or IPv6 address; got ${echoValue(value)}`);
   }
   return value;

@@ -9,7 +9,7 @@ import type { CertPair, TestPki } from './test-pki';
  * connection (local subchannel pool), like separate portal instances would.
  */
 
-type GrpcClientConstructor = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => grpc.Client;
+export type GrpcClientConstructor = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => grpc.Client;
 
 let cachedDefinition: grpc.GrpcObject | undefined;
 
@@ -18,7 +18,8 @@ function loadDefinition(): grpc.GrpcObject {
   return cachedDefinition;
 }
 
-function serviceConstructor(path: string, definition: grpc.GrpcObject): GrpcClientConstructor {
+/** The client class at `path` ("agent.v1.AgentService") in a loaded package definition. */
+export function serviceConstructor(path: string, definition: grpc.GrpcObject): GrpcClientConstructor {
   let node: unknown = definition;
   for (const part of path.split('.')) {
     node = (node as Record<string, unknown>)[part];
@@ -60,17 +61,7 @@ export class AgentClients {
 
   /** One unary call; rejects with the grpc-js ServiceError (code, details). */
   unary<TResponse>(client: grpc.Client, method: string, request: object, options: CallOptions = {}): Promise<TResponse> {
-    const callOptions: grpc.CallOptions = options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
-    return new Promise<TResponse>((resolve, reject) => {
-      const fn = (client as unknown as Record<string, Function>)[method];
-      if (typeof fn !== 'function') {
-        reject(new Error(`no method ${method}`));
-        return;
-      }
-      fn.call(client, request, new grpc.Metadata(), callOptions, (error: grpc.ServiceError | null, response: TResponse) =>
-        error ? reject(error) : resolve(response),
-      );
-    });
+    return unaryCall<TResponse>(client, method, request, options);
   }
 
   /** Reads a server stream to its end (or error). */
@@ -111,4 +102,19 @@ export function connectAgent(
   definition?: grpc.GrpcObject,
 ): AgentClients {
   return new AgentClients(`127.0.0.1:${port}`, credentials, options, definition);
+}
+
+/** One unary call on any grpc-js client by method name; rejects with the grpc-js ServiceError. */
+export function unaryCall<TResponse>(client: grpc.Client, method: string, request: object, options: CallOptions = {}): Promise<TResponse> {
+  const callOptions: grpc.CallOptions = options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
+  return new Promise<TResponse>((resolve, reject) => {
+    const fn = (client as unknown as Record<string, Function>)[method];
+    if (typeof fn !== 'function') {
+      reject(new Error(`no method ${method}`));
+      return;
+    }
+    fn.call(client, request, new grpc.Metadata(), callOptions, (error: grpc.ServiceError | null, response: TResponse) =>
+      error ? reject(error) : resolve(response),
+    );
+  });
 }

@@ -8,6 +8,7 @@ import type { Policy } from '../../src/policy/policy';
 import { parsePolicyYaml } from '../../src/policy/policy-file.loader';
 import { PORTAL_PROTO_FILES } from '../../src/portal-simulator/portal-protos.constant';
 import { PortalSimulator, type PortalSimulatorOptions } from '../../src/portal-simulator/portal-simulator';
+import { serviceConstructor, unaryCall, type GrpcClientConstructor } from './agent-clients';
 import type { CertPair, TestPki } from './test-pki';
 import { createTestPki } from './test-pki';
 
@@ -18,17 +19,11 @@ import { createTestPki } from './test-pki';
  * 127.0.0.1): any serverAuth certificate from the CA the agent trusts will do.
  */
 
-type GrpcClientConstructor = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => grpc.Client;
-
 let cachedDefinition: grpc.GrpcObject | undefined;
 
-function serviceConstructor(path: string): GrpcClientConstructor {
+function portalServiceConstructor(path: string): GrpcClientConstructor {
   cachedDefinition ??= grpc.loadPackageDefinition(protoLoader.loadSync([...PORTAL_PROTO_FILES], PROTO_LOADER_OPTIONS));
-  let node: unknown = cachedDefinition;
-  for (const part of path.split('.')) {
-    node = (node as Record<string, unknown>)[part];
-  }
-  return node as GrpcClientConstructor;
+  return serviceConstructor(path, cachedDefinition);
 }
 
 export type GrpcError = grpc.ServiceError;
@@ -45,8 +40,8 @@ export class PortalClients {
       'grpc.ssl_target_name_override': 'localhost',
       ...options,
     };
-    this.auth = new (serviceConstructor('vpn.v1.AuthService'))(address, credentials, channelOptions);
-    this.events = new (serviceConstructor('vpn.v1.EventService'))(address, credentials, {
+    this.auth = new (portalServiceConstructor('vpn.v1.AuthService'))(address, credentials, channelOptions);
+    this.events = new (portalServiceConstructor('vpn.v1.EventService'))(address, credentials, {
       ...channelOptions,
       channelOverride: this.auth.getChannel(),
     });
@@ -59,17 +54,7 @@ export class PortalClients {
     request: object,
     options: { deadlineMs?: number } = {},
   ): Promise<TResponse> {
-    const callOptions: grpc.CallOptions = options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
-    return new Promise<TResponse>((resolve, reject) => {
-      const fn = (client as unknown as Record<string, Function>)[method];
-      if (typeof fn !== 'function') {
-        reject(new Error(`no method ${method}`));
-        return;
-      }
-      fn.call(client, request, new grpc.Metadata(), callOptions, (error: grpc.ServiceError | null, response: TResponse) =>
-        error ? reject(error) : resolve(response),
-      );
-    });
+    return unaryCall<TResponse>(client, method, request, options);
   }
 
   checkPolicy(request: { username: string; groupname?: string; session_id?: string }, deadlineMs = 5000): Promise<CheckPolicyAnswer> {
