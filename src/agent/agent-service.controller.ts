@@ -1,3 +1,4 @@
+import type { Metadata, ServerWritableStream } from '@grpc/grpc-js';
 import { Controller } from '@nestjs/common';
 import { Observable, defer, map, throwError } from 'rxjs';
 import { Role } from '../access/role.enum';
@@ -17,6 +18,7 @@ import {
   ServerMessage,
 } from '../generated/agent/v1/agent';
 import { GrpcEdge } from '../grpc/grpc-edge.decorator';
+import { grpcStreamDemand } from '../grpc/grpc-stream-demand';
 import { Audited, RequiresRole } from '../grpc/rpc-access.decorator';
 import { LogStreamService } from '../logs/log-stream.service';
 import {
@@ -65,9 +67,11 @@ export class AgentServiceGrpcController implements AgentServiceController {
   }
 
   @RequiresRole(Role.Reader)
-  streamLogs(request: LogStreamRequest): Observable<LogEntry> {
+  streamLogs(request: LogStreamRequest, _metadata?: Metadata, call?: ServerWritableStream<LogStreamRequest, LogEntry>): Observable<LogEntry> {
     // defer: a bad request fails the stream instead of throwing out of the handler.
-    return defer(() => this.logs.stream(toLogQuery(request))).pipe(map(toLogEntry));
+    // The call's flow control paces the source: Nest's writer would queue every line for a reader that does not read.
+    const demand = call === undefined ? undefined : grpcStreamDemand(call);
+    return defer(() => this.logs.stream(toLogQuery(request), demand)).pipe(map(toLogEntry));
   }
 
   @RequiresRole(Role.Reader)

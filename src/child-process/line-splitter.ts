@@ -13,20 +13,48 @@ export class LineSplitter {
   private parts: Buffer[] = [];
   private pendingBytes = 0;
   private overflowed = false;
+  /** What is left of the chunk given to feed(), not yet cut into lines. */
+  private unread: Buffer | undefined;
 
   constructor(private readonly maxLineBytes: number) {}
 
   /** The lines `chunk` completes, without their line ends. */
   push(chunk: Buffer): string[] {
+    this.feed(chunk);
     const lines: string[] = [];
-    let start = 0;
-    for (let newline = chunk.indexOf(NEWLINE); newline !== -1; newline = chunk.indexOf(NEWLINE, start)) {
-      this.append(chunk.subarray(start, newline));
-      lines.push(this.take());
-      start = newline + 1;
-    }
-    this.append(chunk.subarray(start));
+    for (let line = this.nextLine(); line !== undefined; line = this.nextLine()) lines.push(line);
     return lines;
+  }
+
+  /**
+   * Pull side, for readers with flow control: hand over a chunk, then take its
+   * lines one at a time with nextLine() (undefined once it is used up), so a
+   * paused reader holds one chunk's bytes instead of every line cut from it.
+   */
+  feed(chunk: Buffer): void {
+    if (this.unread !== undefined) {
+      throw new Error('LineSplitter.feed: the previous chunk still has unread lines');
+    }
+    this.unread = chunk;
+  }
+
+  /** Whether the chunk given to feed() still has bytes nextLine() has not looked at. */
+  get hasUnread(): boolean {
+    return this.unread !== undefined;
+  }
+
+  nextLine(): string | undefined {
+    const chunk = this.unread;
+    if (chunk === undefined) return undefined;
+    const newline = chunk.indexOf(NEWLINE);
+    if (newline === -1) {
+      this.append(chunk);
+      this.unread = undefined;
+      return undefined;
+    }
+    this.append(chunk.subarray(0, newline));
+    this.unread = newline + 1 < chunk.length ? chunk.subarray(newline + 1) : undefined;
+    return this.take();
   }
 
   /** The last line when the stream ended without a newline. */

@@ -76,6 +76,8 @@ const logSchema = z
   .strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
     format: z.enum(['json', 'pretty']).default('json'),
+    /** StreamLogs calls open at once for each of agent, ocserv and system; past it a call gets RESOURCE_EXHAUSTED. */
+    max_streams_per_source: positiveInt(256).default(16),
   })
   .prefault({});
 

@@ -1,56 +1,65 @@
 import { Injectable } from '@nestjs/common';
 import { Observable } from 'rxjs';
+import { AgentError } from '../errors/agent-error';
 import { parseAgentLogLine } from './agent-log-line.parser';
-import { AgentLogRecord, AgentLogRing } from './agent-log-ring';
+import { AgentLogRing } from './agent-log-ring';
 import { isWithinQuery, LogLine, LogQuery } from './log-line';
+import { StreamDemand, UNLIMITED_DEMAND } from './stream-demand';
 
 /**
  * The agent's own log from the in-memory ring: the backlog, then (with follow)
  * every line logged after it, each exactly once and in order.
+ *
+ * A stream is a cursor (the next seq to send) into the one shared ring, never a
+ * copy of it: a reader that stops reading costs nothing but the cursor. One that
+ * falls so far behind that the ring evicted its next line ends with
+ * RESOURCE_EXHAUSTED saying how many lines it lost, rather than skipping them
+ * silently or buffering them for it.
  */
 @Injectable()
 export class AgentLogSource {
   constructor(private readonly ring: AgentLogRing) {}
 
-  lines(query: LogQuery): Observable<LogLine> {
+  lines(query: LogQuery, demand: StreamDemand = UNLIMITED_DEMAND): Observable<LogLine> {
     return new Observable<LogLine>((subscriber) => {
-      // Everything goes through one queue, drained by whoever finds it idle. A line
-      // logged while the backlog is being delivered (by the subscriber itself,
-      // synchronously) is queued behind it instead of overtaking it, and `lastSeq`
-      // drops a record that is both in the snapshot and heard live.
-      const queue: AgentLogRecord[] = [];
-      let next = 0;
-      let draining = false;
-      let lastSeq = 0;
-      const drain = (): void => {
-        if (draining) return;
-        draining = true;
+      let nextSeq = this.ring.oldestSeq;
+      // Without follow the stream is the backlog as it stands now.
+      const lastSeq = query.follow ? Number.POSITIVE_INFINITY : this.ring.newestSeq;
+      // pump() can be re-entered: sending a line may log, and logging tells the listener.
+      let pumping = false;
+      const pump = (): void => {
+        if (pumping) return;
+        pumping = true;
         try {
-          while (next < queue.length && !subscriber.closed) {
-            const record = queue[next] as AgentLogRecord;
-            next += 1;
-            if (record.seq <= lastSeq) continue;
-            lastSeq = record.seq;
+          while (!subscriber.closed && demand.isReady() && nextSeq <= Math.min(lastSeq, this.ring.newestSeq)) {
+            const record = this.ring.at(nextSeq);
+            if (record === undefined) {
+              subscriber.error(fellBehind(this.ring.oldestSeq - nextSeq, this.ring.capacity));
+              return;
+            }
+            nextSeq += 1;
             const line = parseAgentLogLine(record.raw);
             if (line !== undefined && isWithinQuery(line, query)) subscriber.next(line);
           }
-          queue.length = 0;
-          next = 0;
+          if (!subscriber.closed && nextSeq > lastSeq) subscriber.complete();
         } finally {
-          draining = false;
+          pumping = false;
         }
       };
-      // Listen before taking the snapshot: a line appended in between is then in one or both, never in neither.
-      const stopListening = query.follow
-        ? this.ring.listen((record) => {
-            queue.push(record);
-            drain();
-          })
-        : undefined;
-      queue.push(...this.ring.snapshot());
-      drain();
-      if (!query.follow) subscriber.complete();
-      return stopListening;
+      const stopListening = query.follow ? this.ring.listen(pump) : undefined;
+      const stopWaiting = demand.onReady(pump);
+      pump();
+      return () => {
+        stopListening?.();
+        stopWaiting();
+      };
     });
   }
+}
+
+function fellBehind(lost: number, capacity: number): AgentError {
+  return AgentError.resourceExhausted(
+    `the reader fell behind the agent's log: ${lost} line(s) were overwritten before they could be sent ` +
+      `(the ring keeps the last ${capacity}); read faster or open a new stream`,
+  );
 }

@@ -7,6 +7,7 @@ import { isWithinQuery, LogLine, LogQuery } from './log-line';
 import { LogFileProbe, LogFileState } from './log-file.probe';
 import { LogProcessRunner } from './log-process.runner';
 import { OCSERV_LOG_CONFIG, OcservLogConfig } from './ocserv-log.config';
+import { StreamDemand, UNLIMITED_DEMAND } from './stream-demand';
 
 /** coreutils tail, looked up in the runner's fixed PATH. */
 const TAIL = 'tail';
@@ -38,21 +39,21 @@ export class FileLogSource {
     @Inject(OCSERV_LOG_CONFIG) private readonly config: OcservLogConfig,
   ) {}
 
-  lines(query: LogQuery): Observable<LogLine> {
+  lines(query: LogQuery, demand: StreamDemand = UNLIMITED_DEMAND): Observable<LogLine> {
     return defer(() => this.checkedFile()).pipe(
       switchMap(({ path, mtimeMs }) => {
         const backlogIsOlder = query.sinceMs !== undefined && mtimeMs < query.sinceMs;
         if (backlogIsOlder && !query.follow) return EMPTY;
-        return this.tail(path, backlogIsOlder, query);
+        return this.tail(path, backlogIsOlder, query, demand);
       }),
     );
   }
 
-  private tail(path: string, skipBacklog: boolean, query: LogQuery): Observable<LogLine> {
+  private tail(path: string, skipBacklog: boolean, query: LogQuery, demand: StreamDemand): Observable<LogLine> {
     let lastStampMs: number | undefined;
     const args = ['-n', skipBacklog ? '0' : '+1', ...(query.follow ? ['-F'] : []), '--', path];
     return this.runner
-      .lines({ path: TAIL, args, startFailureHint: ': coreutils tail is needed to read ocserv.log.file' })
+      .lines({ path: TAIL, args, startFailureHint: ': coreutils tail is needed to read ocserv.log.file' }, demand)
       .pipe(
         map((raw): LogLine => {
           const parts = parseFileLogLine(raw, this.clock.nowMs());

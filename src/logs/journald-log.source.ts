@@ -4,6 +4,7 @@ import { parseJournaldLine } from './journald-log-line.parser';
 import { isWithinQuery, LogLine, LogQuery } from './log-line';
 import { LogProcessRunner } from './log-process.runner';
 import { OCSERV_LOG_CONFIG, OcservLogConfig } from './ocserv-log.config';
+import { StreamDemand, UNLIMITED_DEMAND } from './stream-demand';
 
 /** journald-backed sources: ocserv's unit, or the whole system journal. */
 export type JournaldSourceName = 'ocserv' | 'system';
@@ -37,7 +38,7 @@ export class JournaldLogSource {
     return this.skipped;
   }
 
-  lines(source: JournaldSourceName, query: LogQuery): Observable<LogLine> {
+  lines(source: JournaldSourceName, query: LogQuery, demand: StreamDemand = UNLIMITED_DEMAND): Observable<LogLine> {
     const unit = source === 'ocserv' ? this.config.unit : undefined;
     let skippedHere = 0;
     return this.runner
@@ -45,7 +46,7 @@ export class JournaldLogSource {
         path: this.config.journalctl_path,
         args: journalctlArgs(unit, query),
         startFailureHint: startFailureHint(source),
-      })
+      }, demand)
       .pipe(
         map((raw) => parseJournaldLine(raw, source)),
         filter((line): line is LogLine => {

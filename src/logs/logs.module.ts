@@ -21,8 +21,16 @@ import { OCSERV_LOG_CONFIG, OcservLogConfig } from './ocserv-log.config';
       provide: OCSERV_LOG_CONFIG,
       inject: [ConfigService],
       useFactory: (config: ConfigService<AgentConfig, true>): OcservLogConfig => {
-        const log = config.get('ocserv', { infer: true }).log;
-        return { source: log.source, unit: log.unit, file: log.file, journalctl_path: log.journalctl_path };
+        const ocserv = config.get('ocserv', { infer: true });
+        const { log } = ocserv;
+        return {
+          source: log.source,
+          unit: log.unit,
+          file: log.file,
+          journalctl_path: log.journalctl_path,
+          setpriv_path: ocserv.setpriv_path,
+          max_streams_per_source: config.get('log', { infer: true }).max_streams_per_source,
+        };
       },
     },
     LogProcessRunner,

@@ -16,7 +16,7 @@ describe(`${AgentLogSource.name} fed by pino`, () => {
   beforeEach(() => {
     ring = new AgentLogRing(100);
     destination = new LogCapture();
-    logger = pino(pinoOptions({ level: 'info', format: 'json' }, 'agent-7', ring) as pino.LoggerOptions, destination);
+    logger = pino(pinoOptions({ level: 'info', format: 'json', max_streams_per_source: 16 }, 'agent-7', ring) as pino.LoggerOptions, destination);
     sut = new AgentLogSource(ring);
   });
 

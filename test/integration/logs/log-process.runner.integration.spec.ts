@@ -1,7 +1,7 @@
 import { AgentErrorCode } from '../../../src/errors/agent-error-code.enum';
 import { AgentError } from '../../../src/errors/agent-error';
 import { LOG_PROCESS_STOP_GRACE_MS, LogProcessRunner, MAX_LOG_LINE_BYTES } from '../../../src/logs/log-process.runner';
-import { collect } from '../../unit/logs/log-fakes';
+import { anOcservLogConfig, collect } from '../../unit/logs/log-fakes';
 import { eventually, processIsGone } from './log-stream.fixture';
 
 /** A child running `script` under /bin/sh (the runner itself never uses a shell; the test needs one to script the child). */
@@ -11,7 +11,7 @@ describe(LogProcessRunner.name, () => {
   let sut: LogProcessRunner;
 
   beforeEach(() => {
-    sut = new LogProcessRunner();
+    sut = new LogProcessRunner(anOcservLogConfig());
   });
 
   afterEach(() => sut.onApplicationShutdown());

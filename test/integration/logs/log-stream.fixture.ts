@@ -4,6 +4,7 @@ import { LogProcessRunner } from '../../../src/logs/log-process.runner';
 import { LogStreamService } from '../../../src/logs/log-stream.service';
 import { LogsModule } from '../../../src/logs/logs.module';
 import { OCSERV_LOG_CONFIG, OcservLogConfig } from '../../../src/logs/ocserv-log.config';
+import { anOcservLogConfig } from '../../unit/logs/log-fakes';
 
 export interface LogStreamFixture {
   readonly sut: LogStreamService;
@@ -11,11 +12,11 @@ export interface LogStreamFixture {
   close(): Promise<void>;
 }
 
-/** The real LogsModule (real runner, real fs, real clock) with `config` as ocserv.log. */
-export async function startLogStreamFixture(config: OcservLogConfig): Promise<LogStreamFixture> {
+/** The real LogsModule (real runner, real fs, real clock) with `config` (over the test defaults) as ocserv.log. */
+export async function startLogStreamFixture(config: Partial<OcservLogConfig>): Promise<LogStreamFixture> {
   const moduleRef = await Test.createTestingModule({ imports: [ClockModule, LogsModule] })
     .overrideProvider(OCSERV_LOG_CONFIG)
-    .useValue(config)
+    .useValue(anOcservLogConfig(config))
     .compile();
   await moduleRef.init();
   return {

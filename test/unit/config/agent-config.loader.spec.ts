@@ -52,7 +52,7 @@ describe(loadAgentConfig.name, () => {
     });
 
     it('treats a file holding only comments as empty', () => {
-      expect(load('# nothing configured yet\n', tlsEnv()).config.log).toEqual({ level: 'info', format: 'json' });
+      expect(load('# nothing configured yet\n', tlsEnv()).config.log).toEqual({ level: 'info', format: 'json', max_streams_per_source: 16 });
     });
 
     it('returns the absolute path the config came from', () => {

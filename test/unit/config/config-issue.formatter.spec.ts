@@ -14,8 +14,8 @@ function linesFor(input: unknown, schema: z.ZodType = agentConfigSchema): string
 describe(formatConfigIssues.name, () => {
   it('writes one line per unknown key, each with the keys known there', () => {
     expect(linesFor({ log: { level: 'info', colour: true, colours: 1 } })).toEqual([
-      'log.colour: unknown key (known keys here: level, format)',
-      'log.colours: unknown key (known keys here: level, format)',
+      'log.colour: unknown key (known keys here: level, format, max_streams_per_source)',
+      'log.colours: unknown key (known keys here: level, format, max_streams_per_source)',
     ]);
   });
 

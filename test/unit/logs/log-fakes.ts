@@ -9,7 +9,15 @@ export function aLogQuery(overrides: Partial<LogQuery> = {}): LogQuery {
 }
 
 export function anOcservLogConfig(overrides: Partial<OcservLogConfig> = {}): OcservLogConfig {
-  return { source: 'journald', unit: 'ocserv', file: undefined, journalctl_path: '/usr/bin/journalctl', ...overrides };
+  return {
+    source: 'journald',
+    unit: 'ocserv',
+    file: undefined,
+    journalctl_path: '/usr/bin/journalctl',
+    setpriv_path: '/usr/bin/setpriv',
+    max_streams_per_source: 16,
+    ...overrides,
+  };
 }
 
 /** One serialized line as the agent's pino writes it. */
@@ -26,6 +34,10 @@ export function anAgentLogLine(fields: Record<string, unknown> = {}): string {
 
 /** Records the commands it is asked to run; the test plays the child's stdout through `stdout`. */
 export class FakeLogProcessRunner extends LogProcessRunner {
+  constructor() {
+    super(anOcservLogConfig());
+  }
+
   readonly commands: LogCommand[] = [];
   readonly stdout = new Subject<string>();
   subscribers = 0;
