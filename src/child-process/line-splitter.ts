@@ -29,13 +29,12 @@ export class LineSplitter {
   /**
    * Pull side, for readers with flow control: hand over a chunk, then take its
    * lines one at a time with nextLine() (undefined once it is used up), so a
-   * paused reader holds one chunk's bytes instead of every line cut from it.
+   * paused reader holds the chunks' bytes instead of every line cut from them.
+   * A chunk fed before the last one is used up is appended to it (a paused
+   * stream can still deliver a chunk it had already read).
    */
   feed(chunk: Buffer): void {
-    if (this.unread !== undefined) {
-      throw new Error('LineSplitter.feed: the previous chunk still has unread lines');
-    }
-    this.unread = chunk;
+    this.unread = this.unread === undefined ? chunk : Buffer.concat([this.unread, chunk]);
   }
 
   /** Whether the chunk given to feed() still has bytes nextLine() has not looked at. */

@@ -1,6 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { Writable } from 'node:stream';
 import { finalize, fromEvent, Observable, take, takeUntil, tap, throwError, catchError } from 'rxjs';
 import { Clock } from '../clock/clock';
 import { auditTargetOf } from './audit-target';
@@ -9,6 +10,12 @@ import { grpcCallOf, grpcMethodOf, msUntilDeadline } from './grpc-call';
 import { grpcStatusName } from './grpc-status.map';
 import { GrpcWireError } from './grpc-wire-error';
 import { RpcCallRecorder } from './rpc-call.recorder';
+
+type ServerStreamCall = ReturnType<typeof grpcCallOf> & Writable;
+
+function isServerStream(call: ReturnType<typeof grpcCallOf>): call is ServerStreamCall {
+  return typeof (call as unknown as Partial<Writable>).write === 'function';
+}
 
 /**
  * Wraps every admitted gRPC call:
@@ -36,7 +43,10 @@ export class GrpcCallInterceptor implements NestInterceptor {
     const auditTarget = auditTargetOf(context, this.reflector);
     let failure: GrpcWireError | undefined;
 
+    let recorded = false;
     const finish = (): void => {
+      if (recorded) return;
+      recorded = true;
       this.recorder.record({
         method,
         caller,
@@ -77,9 +87,32 @@ export class GrpcCallInterceptor implements NestInterceptor {
         if (!settled) {
           failure ??= this.cancellationError(call);
         }
-        finish();
+        if (failure === undefined && isServerStream(call)) {
+          this.finishOnceDelivered(call, finish, (error) => (failure ??= error));
+        } else {
+          finish();
+        }
       }),
     );
+  }
+
+  /**
+   * A server stream's source can complete while entries still wait in grpc-js
+   * for a client that stopped reading; the call succeeded only if they reach
+   * HTTP/2 ('finish': every write done) before the client goes away.
+   */
+  private finishOnceDelivered(call: ServerStreamCall, finish: () => void, fail: (error: GrpcWireError) => void): void {
+    const cancelled = (): void => {
+      fail(this.cancellationError(call));
+      finish();
+    };
+    if (call.cancelled || call.destroyed) {
+      cancelled();
+      return;
+    }
+    call.once('finish', finish);
+    call.once('cancelled', cancelled);
+    call.once('close', () => (call.writableFinished ? finish() : cancelled()));
   }
 
   private refusalBeforeStart(call: ReturnType<typeof grpcCallOf>): GrpcWireError | undefined {

@@ -56,6 +56,22 @@ export class FakeGrpcCall extends EventEmitter {
   }
 }
 
+/** A server-streaming call: a writable whose writes grpc-js has taken (`finish`) only when the test says so. */
+export class FakeStreamCall extends FakeGrpcCall {
+  destroyed = false;
+  writableFinished = false;
+
+  write(): boolean {
+    return true;
+  }
+
+  /** Every written message reached HTTP/2 after the handler ended. */
+  deliverAll(): void {
+    this.writableFinished = true;
+    this.emit('finish');
+  }
+}
+
 /** Handlers decorated the way the real controllers are. */
 export class FakeVpnController {
   @RequiresRole(Role.Operator)

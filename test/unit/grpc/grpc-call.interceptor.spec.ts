@@ -14,6 +14,7 @@ import {
   CALLERS,
   FakeGrpcCall,
   FakeHandlerName,
+  FakeStreamCall,
   NOTIFY_CONNECT_PATH,
 } from '../builders/grpc-call.fake';
 
@@ -121,6 +122,39 @@ describe(GrpcCallInterceptor.name, () => {
       call.cancelByClient();
 
       expect(recorder.record).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('a server stream whose source completed', () => {
+    it('records OK only once grpc-js has written every message', async () => {
+      const call = new FakeStreamCall({ commonName: CALLERS.operator });
+      await lastValueFrom(intercept(call, aHandler(of(1, 2))));
+      expect(recorder.record).not.toHaveBeenCalled();
+
+      call.deliverAll();
+
+      expect(recorder.record).toHaveBeenCalledTimes(1);
+      expect(recorder.record.mock.calls[0]?.[0]).toMatchObject({ code: 'OK' });
+    });
+
+    it('records CANCELLED when the client goes away with messages still unwritten', async () => {
+      const call = new FakeStreamCall({ commonName: CALLERS.operator });
+      await lastValueFrom(intercept(call, aHandler(of(1, 2))));
+
+      call.cancelByClient();
+      call.deliverAll();
+
+      expect(recorder.record).toHaveBeenCalledTimes(1);
+      expect(recorder.record.mock.calls[0]?.[0]).toMatchObject({ code: 'CANCELLED' });
+    });
+
+    it('records CANCELLED when the call closes without finishing', async () => {
+      const call = new FakeStreamCall({ commonName: CALLERS.operator });
+      await lastValueFrom(intercept(call, aHandler(of(1))));
+
+      call.emit('close');
+
+      expect(recorder.record.mock.calls[0]?.[0]).toMatchObject({ code: 'CANCELLED' });
     });
   });
 
