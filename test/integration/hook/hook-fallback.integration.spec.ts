@@ -39,6 +39,21 @@ function paddedRoutes(bytes: number): Record<string, string> {
   return Object.fromEntries(Array.from({ length: count }, (_, i) => [`OCSERV_ROUTES_${i}`, value(i)]));
 }
 
+/**
+ * `env` plus OCSERV_ROUTES_n values so that the hook's request line (hook.conf timeout_ms 3000)
+ * is exactly `bytes` long without its newline. ASCII values: the hook's JSON is JSON.stringify's.
+ */
+function envOfRequestBytes(env: Record<string, string>, bytes: number): Record<string, string> {
+  const lineOf = (e: Record<string, string>): number => JSON.stringify({ op: 'connect', budget_ms: 3000, env: e }).length;
+  const padded: Record<string, string> = { ...env };
+  for (let i = 0; lineOf(padded) < bytes; i += 1) {
+    padded[`OCSERV_ROUTES_${i}`] = '';
+    padded[`OCSERV_ROUTES_${i}`] = '10.0.0.0/8'.padEnd(Math.min(8000, bytes - lineOf(padded)), ' ');
+  }
+  if (lineOf(padded) !== bytes) throw new Error(`padding missed: ${lineOf(padded)} bytes`);
+  return padded;
+}
+
 describe('the hook allow fallback against the real agent', () => {
   let dir: string;
   let socket: string;
@@ -99,6 +114,17 @@ describe('the hook allow fallback against the real agent', () => {
         }
       },
     );
+
+    it('agrees with the agent to the byte: a 65536-byte line reaches a decision, one byte more is refused by the hook', async () => {
+      const config = allowConfig();
+      const exactly = await runHook(envOfRequestBytes(connectEnv('alice', nextId()), AGENT_MAX_REQUEST_BYTES), { config });
+      const oneMore = await runHook(envOfRequestBytes(connectEnv('alice', nextId()), AGENT_MAX_REQUEST_BYTES + 1), { config });
+
+      expect(exactly.stderr).toBe('');
+      expect(exactly.code).toBe(0);
+      expect(oneMore.code).toBe(1);
+      expect(oneMore.stderr).toBe('ocserv-agent-hook: request larger than max_request_bytes=65536; denying user alice\n');
+    });
 
     it('is denied by the hook itself, without asking the agent, with the default max_request_bytes (the agent\'s default)', async () => {
       const run = await runHook({ ...connectEnv('alice', nextId()), ...paddedRoutes(100_000) }, { config: allowConfig() });
