@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeAgent } from './fake-agent';
@@ -81,6 +81,18 @@ describe('ocserv-agent-hook config', () => {
     expect(run.stderr).toMatch(why);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(agent.requests.length).toBe(before);
+  });
+
+  it('accepts hook/hook.conf.example as shipped, every key included', async () => {
+    const example = readFileSync(join(__dirname, '..', '..', '..', 'hook', 'hook.conf.example'), 'utf8');
+    const config = configFile(example.replace(/^socket = .*$/m, `socket = ${socket}`));
+    const before = agent.requests.length;
+
+    const run = await runHook(ALICE_CONNECT, { config });
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect((await agent.waitForRequests(before + 1))[before].budget_ms).toBe(5000);
   });
 
   it('denies every connect when the file named by OCSERV_AGENT_HOOK_CONFIG is missing', async () => {
