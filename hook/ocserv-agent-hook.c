@@ -9,13 +9,17 @@
  * socket round trip and the agent's decision, nothing else.
  *
  * Fail-safe rules: connect exits 0 only for an answer whose top-level
- * "allowed" member is true, or when the agent cannot be reached/understood and
- * the operator chose on_agent_unreachable=allow (always logged). Every wait is
- * a poll() bounded by timeout_ms counted from process start.
+ * "allowed" member is true, or when the agent is absent (no socket file,
+ * nothing listening on it, or no answer within timeout_ms) and the operator
+ * chose on_agent_unreachable=allow (always logged). Everything the agent does on
+ * purpose (a refusal, closing early) and everything that is not absence (a
+ * listener of another uid, EACCES, a broken answer) denies. Every wait is a
+ * poll() bounded by timeout_ms counted from process start.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,8 +36,17 @@
 #define DEFAULT_CONFIG_PATH "/etc/ocserv-agent/hook.conf"
 #define DEFAULT_SOCKET_PATH "/run/ocserv-agent/hook.sock"
 #define DEFAULT_TIMEOUT_MS 5000L
+/* The agent refuses a budget_ms outside 100..600000 (HOOK_BUDGET_MIN_MS/MAX_MS):
+ * below it every connect would be denied, so it is a configuration error here. */
+#define MIN_TIMEOUT_MS 100L
 #define MAX_TIMEOUT_MS 600000L
-#define MAX_REQUEST_BYTES (1024 * 1024)
+/* Default and bounds of max_request_bytes: the agent's ipc.max_request_bytes
+ * (default 64 KiB, at most 1 MiB), counted without the line's '\n'. */
+#define DEFAULT_MAX_REQUEST_BYTES (64L * 1024)
+#define MIN_MAX_REQUEST_BYTES 1024L
+#define MAX_MAX_REQUEST_BYTES (1024L * 1024)
+#define DEFAULT_AGENT_UID 0L
+#define MAX_UID 4294967294L
 #define MAX_ANSWER_BYTES (64 * 1024)
 #define MAX_JSON_DEPTH 32
 #define CONNECT_RETRY_MS 5
@@ -46,13 +59,31 @@ extern char **environ;
 struct config {
     char socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
     long timeout_ms;
+    long max_request_bytes;
+    uid_t agent_uid;
     bool allow_when_unreachable;
 };
 
 struct buffer {
     char *data;
-    size_t len, cap;
+    size_t len, cap, limit;
     bool overflow;
+};
+
+/* How a connect/send/receive went; only EXCHANGE_ABSENT may lead to the allow fallback. */
+enum exchange_result {
+    EXCHANGE_CONTINUE,  /* internal: this step went fine, go on */
+    EXCHANGE_ANSWERED,  /* the whole request was sent and one answer line came back */
+    EXCHANGE_CUT_SHORT, /* a trusted peer closed before taking the whole request (it refused it) */
+    EXCHANGE_ABSENT,    /* no socket file, nothing listening, or no answer within timeout_ms */
+    EXCHANGE_FAILED,    /* anything else: EACCES, a peer of another uid, a close without an answer... */
+};
+
+struct exchange {
+    char *answer; /* MAX_ANSWER_BYTES */
+    size_t answer_len;
+    bool has_line; /* answer holds one line (for EXCHANGE_CUT_SHORT: the agent's refusal) */
+    char why[1536];
 };
 
 /* Top-level members of the agent's answer that matter here. */
@@ -109,7 +140,7 @@ static const char *printable(const char *text, size_t len, size_t max_bytes, cha
 }
 
 static bool buffer_append(struct buffer *b, const void *data, size_t n) {
-    if (b->overflow || n > MAX_REQUEST_BYTES - b->len) {
+    if (b->overflow || n > b->limit - b->len) {
         b->overflow = true;
         return false;
     }
@@ -220,6 +251,16 @@ static bool failf(char *why, size_t why_size, const char *format, ...) {
     return false;
 }
 
+/* A decimal integer min..max, digits only (no sign, no unit, no blanks). */
+static bool parse_bounded(const char *value, long min, long max, long *out) {
+    size_t digits = strspn(value, "0123456789");
+    if (digits == 0 || digits > 10 || value[digits] != '\0') return false;
+    long n = strtol(value, NULL, 10);
+    if (n < min || n > max) return false;
+    *out = n;
+    return true;
+}
+
 static char *trim(char *s) {
     while (*s == ' ' || *s == '\t') s++;
     char *end = s + strlen(s);
@@ -249,12 +290,22 @@ static bool parse_config_line(struct config *cfg, char *line, unsigned *seen, ch
         strcpy(cfg->socket, value);
     } else if (strcmp(key, "timeout_ms") == 0) {
         bit = 2;
-        size_t digits = strspn(value, "0123456789");
-        long ms = digits > 0 && digits <= 6 && value[digits] == '\0' ? strtol(value, NULL, 10) : 0;
-        if (ms < 1 || ms > MAX_TIMEOUT_MS)
-            return failf(why, why_size, "timeout_ms must be an integer 1..%ld, got '%s'", MAX_TIMEOUT_MS,
+        if (!parse_bounded(value, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS, &cfg->timeout_ms))
+            return failf(why, why_size,
+                         "timeout_ms must be an integer %ld..%ld (the agent refuses a budget under %ld ms), got '%s'",
+                         MIN_TIMEOUT_MS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, printable(value, strlen(value), LOG_TEXT_MAX_BYTES, out));
+    } else if (strcmp(key, "max_request_bytes") == 0) {
+        bit = 8;
+        if (!parse_bounded(value, MIN_MAX_REQUEST_BYTES, MAX_MAX_REQUEST_BYTES, &cfg->max_request_bytes))
+            return failf(why, why_size, "max_request_bytes must be an integer %ld..%ld (the agent's ipc.max_request_bytes), got '%s'",
+                         MIN_MAX_REQUEST_BYTES, MAX_MAX_REQUEST_BYTES, printable(value, strlen(value), LOG_TEXT_MAX_BYTES, out));
+    } else if (strcmp(key, "agent_uid") == 0) {
+        bit = 16;
+        long uid;
+        if (!parse_bounded(value, 0, MAX_UID, &uid))
+            return failf(why, why_size, "agent_uid must be a numeric uid 0..%ld, got '%s'", MAX_UID,
                          printable(value, strlen(value), LOG_TEXT_MAX_BYTES, out));
-        cfg->timeout_ms = ms;
+        cfg->agent_uid = (uid_t)uid;
     } else if (strcmp(key, "on_agent_unreachable") == 0) {
         bit = 4;
         if (strcmp(value, "deny") != 0 && strcmp(value, "allow") != 0)
@@ -275,6 +326,8 @@ static bool load_config(struct config *cfg, char *why, size_t why_size) {
     bool named = path != NULL && *path != '\0';
     strcpy(cfg->socket, DEFAULT_SOCKET_PATH);
     cfg->timeout_ms = DEFAULT_TIMEOUT_MS;
+    cfg->max_request_bytes = DEFAULT_MAX_REQUEST_BYTES;
+    cfg->agent_uid = (uid_t)DEFAULT_AGENT_UID;
     cfg->allow_when_unreachable = false;
     if (!named) path = DEFAULT_CONFIG_PATH;
     FILE *file = fopen(path, "re");
@@ -311,77 +364,126 @@ static int wait_ready(int fd, short events, long long deadline_ms) {
     }
 }
 
-/* Connects, sends the request and reads one answer line (without its '\n').
- * On failure writes why and returns false. */
-static bool exchange(const struct config *cfg, const struct buffer *request, long long deadline_ms, char *answer,
-                     size_t *answer_len, char *why, size_t why_size) {
+static enum exchange_result result_of(enum exchange_result result, struct exchange *x, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum exchange_result result_of(enum exchange_result result, struct exchange *x, const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    vsnprintf(x->why, sizeof x->why, format, args);
+    va_end(args);
+    return result;
+}
+
+static enum exchange_result timed_out(const struct config *cfg, struct exchange *x) {
+    return result_of(EXCHANGE_ABSENT, x, "no answer within timeout_ms=%ld", cfg->timeout_ms);
+}
+
+/* Only "there is no socket file" and "nothing listens on it" mean the agent is
+ * absent. EACCES, ENOTDIR, ELOOP and the rest say the hook is set up wrong (or
+ * runs under a uid that may not connect): that is no reason to let anyone in. */
+static enum exchange_result connect_failed(int error, struct exchange *x) {
+    if (error == ENOENT || error == ECONNREFUSED) return result_of(EXCHANGE_ABSENT, x, "%s", strerror(error));
+    return result_of(EXCHANGE_FAILED, x, "cannot connect: %s (a configuration error%s)", strerror(error),
+                     error == EACCES ? ": this uid may not use the socket; check ipc.socket_group and the socket's mode" : "");
+}
+
+/* Only a listener running as root or agent_uid is the agent: anyone else who
+ * managed to bind the path must not be able to answer "allowed". */
+static enum exchange_result check_peer(int fd, const struct config *cfg, struct exchange *x) {
+    struct ucred peer;
+    socklen_t len = sizeof peer;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0)
+        return result_of(EXCHANGE_FAILED, x, "cannot read the listener's credentials (SO_PEERCRED): %s", strerror(errno));
+    if (peer.uid != 0 && peer.uid != cfg->agent_uid)
+        return result_of(EXCHANGE_FAILED, x, "the process listening on the socket (pid %ld) runs as uid %lu, not root or agent_uid=%lu: not trusted",
+                         (long)peer.pid, (unsigned long)peer.uid, (unsigned long)cfg->agent_uid);
+    return EXCHANGE_CONTINUE;
+}
+
+static enum exchange_result connect_agent(int fd, const struct config *cfg, long long deadline_ms, struct exchange *x) {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), ready = 1;
-    size_t done = 0;
-    bool ok = false;
-    if (fd < 0) return failf(why, why_size, "socket: %s", strerror(errno));
     memcpy(addr.sun_path, cfg->socket, strlen(cfg->socket) + 1);
     while (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0 && errno != EISCONN) {
         /* Linux answers a full listen backlog on a Unix socket with EAGAIN (the
          * connect does not continue in the background): retry until the deadline. */
         if (errno == EAGAIN || errno == EINTR) {
             int left = remaining_ms(deadline_ms);
-            if (left > 0) poll(NULL, 0, left < CONNECT_RETRY_MS ? left : CONNECT_RETRY_MS);
-            else goto timed_out;
+            if (left == 0) return timed_out(cfg, x);
+            poll(NULL, 0, left < CONNECT_RETRY_MS ? left : CONNECT_RETRY_MS);
         } else if (errno == EINPROGRESS || errno == EALREADY) {
-            int error = 0;
+            int error = 0, ready = wait_ready(fd, POLLOUT, deadline_ms);
             socklen_t error_len = sizeof error;
-            if ((ready = wait_ready(fd, POLLOUT, deadline_ms)) <= 0) goto wait_failed;
+            if (ready == 0) return timed_out(cfg, x);
+            if (ready < 0) return result_of(EXCHANGE_FAILED, x, "poll: %s", strerror(errno));
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &error_len);
             if (error == 0) break;
-            errno = error;
-            goto failed;
+            return connect_failed(error, x);
         } else {
-            goto failed;
+            return connect_failed(errno, x);
         }
     }
-    while (done < request->len) {
-        ssize_t n = send(fd, request->data + done, request->len - done, MSG_NOSIGNAL);
-        if (n > 0) done += (size_t)n;
-        else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if ((ready = wait_ready(fd, POLLOUT, deadline_ms)) <= 0) goto wait_failed;
-        } else if (n < 0 && errno != EINTR) {
-            goto failed;
-        }
-    }
-    for (done = 0;;) {
-        if (done == MAX_ANSWER_BYTES) {
-            snprintf(why, why_size, "answer longer than %d bytes", MAX_ANSWER_BYTES);
-            goto out;
-        }
-        ssize_t n = recv(fd, answer + done, MAX_ANSWER_BYTES - done, 0);
+    return check_peer(fd, cfg, x);
+}
+
+/* Reads one line into x->answer (without its '\n'). EXCHANGE_ANSWERED with
+ * has_line set, or why it did not come. */
+static enum exchange_result read_line(int fd, const struct config *cfg, long long deadline_ms, struct exchange *x) {
+    for (size_t done = 0;;) {
+        if (done == MAX_ANSWER_BYTES) return result_of(EXCHANGE_FAILED, x, "answer longer than %d bytes", MAX_ANSWER_BYTES);
+        ssize_t n = recv(fd, x->answer + done, MAX_ANSWER_BYTES - done, 0);
         if (n > 0) {
-            char *newline = memchr(answer + done, '\n', (size_t)n);
+            char *newline = memchr(x->answer + done, '\n', (size_t)n);
             done += (size_t)n;
             if (newline != NULL) {
-                *answer_len = (size_t)(newline - answer);
-                ok = true;
-                goto out;
+                x->answer_len = (size_t)(newline - x->answer);
+                x->has_line = true;
+                return EXCHANGE_ANSWERED;
             }
         } else if (n == 0) {
-            snprintf(why, why_size, "connection closed without an answer line");
-            goto out;
+            return result_of(EXCHANGE_FAILED, x, "connection closed without an answer line");
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if ((ready = wait_ready(fd, POLLIN, deadline_ms)) <= 0) goto wait_failed;
+            int ready = wait_ready(fd, POLLIN, deadline_ms);
+            if (ready == 0) return timed_out(cfg, x);
+            if (ready < 0) return result_of(EXCHANGE_FAILED, x, "poll: %s", strerror(errno));
         } else if (errno != EINTR) {
-            goto failed;
+            /* ECONNRESET comes after the data the agent sent, never instead of it. */
+            return result_of(EXCHANGE_FAILED, x, "%s", strerror(errno));
         }
     }
-wait_failed:
-    if (ready < 0) goto failed;
-timed_out:
-    snprintf(why, why_size, "no answer within timeout_ms=%ld", cfg->timeout_ms);
-    goto out;
-failed:
-    snprintf(why, why_size, "%s", strerror(errno));
-out:
+}
+
+/* Sends the request. A peer that stops taking it (EPIPE, ECONNRESET: the agent
+ * refused it, e.g. over ipc.max_request_bytes, and closed) has answered "no":
+ * EXCHANGE_CUT_SHORT, with its refusal line in x->answer when one arrived. */
+static enum exchange_result send_request(int fd, const struct config *cfg, const struct buffer *request, long long deadline_ms,
+                                         struct exchange *x) {
+    for (size_t done = 0; done < request->len;) {
+        ssize_t n = send(fd, request->data + done, request->len - done, MSG_NOSIGNAL);
+        if (n > 0) {
+            done += (size_t)n;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            int ready = wait_ready(fd, POLLOUT, deadline_ms);
+            if (ready == 0) return timed_out(cfg, x);
+            if (ready < 0) return result_of(EXCHANGE_FAILED, x, "poll: %s", strerror(errno));
+        } else if (n < 0 && errno != EINTR) {
+            int error = errno;
+            if (read_line(fd, cfg, deadline_ms, x) != EXCHANGE_ANSWERED) x->has_line = false;
+            return result_of(EXCHANGE_CUT_SHORT, x, "the agent closed the connection after %zu of %zu request bytes (%s)", done,
+                             request->len, strerror(error));
+        }
+    }
+    return EXCHANGE_CONTINUE;
+}
+
+/* Connects, checks who listens, sends the request and reads one answer line. */
+static enum exchange_result exchange(const struct config *cfg, const struct buffer *request, long long deadline_ms, struct exchange *x) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return result_of(EXCHANGE_FAILED, x, "socket: %s", strerror(errno));
+    enum exchange_result result = connect_agent(fd, cfg, deadline_ms, x);
+    if (result == EXCHANGE_CONTINUE) result = send_request(fd, cfg, request, deadline_ms, x);
+    if (result == EXCHANGE_CONTINUE) result = read_line(fd, cfg, deadline_ms, x);
     close(fd);
-    return ok;
+    return result;
 }
 
 static const char *skip_whitespace(const char *p, const char *end) {
@@ -527,16 +629,25 @@ static void ensure_standard_fds(void) {
         }
 }
 
+/* The reason in an answer line, or NULL. */
+static const char *reason_of(const struct exchange *x, char out[PRINTABLE_SIZE]) {
+    struct answer parsed;
+    if (!x->has_line || !parse_answer(x->answer, x->answer + x->answer_len, &parsed) || parsed.reason == NULL) return NULL;
+    return printable(parsed.reason, parsed.reason_len, LOG_TEXT_MAX_BYTES, out);
+}
+
 int main(void) {
     long long started_ms = monotonic_ms();
     static char answer[MAX_ANSWER_BYTES];
-    char user_text[PRINTABLE_SIZE], detail[PRINTABLE_SIZE], why[1536];
+    char user_text[PRINTABLE_SIZE], detail[PRINTABLE_SIZE], socket_text[PRINTABLE_SIZE], why[1536];
     struct config cfg;
     struct buffer request = {0};
     struct answer parsed;
-    size_t answer_len = 0;
+    struct exchange x = {.answer = answer};
 
     ensure_standard_fds();
+    /* send() uses MSG_NOSIGNAL; this also keeps a closed stderr from killing the hook mid-decision. */
+    signal(SIGPIPE, SIG_IGN);
     openlog(HOOK_NAME, LOG_PID, LOG_AUTHPRIV);
     const char *op = getenv("REASON"), *username = getenv("USERNAME");
     const char *user = printable(username, username ? strlen(username) : 0, LOG_USERNAME_MAX_BYTES, user_text);
@@ -553,31 +664,48 @@ int main(void) {
         return is_connect ? 1 : 0;
     }
     /* Too big to send: deny even with on_agent_unreachable=allow, or a client
-     * could choose the fallback by inflating a variable it controls. */
+     * could choose the fallback by inflating a variable it controls. The line's
+     * '\n' is not counted, as the agent does not count it. */
+    request.limit = (size_t)cfg.max_request_bytes + 1;
     if (!build_request(&request, op, cfg.timeout_ms)) {
-        if (is_connect) log_event(LOG_ERR, "request larger than %d bytes; denying user %s", MAX_REQUEST_BYTES, user);
-        else log_event(LOG_ERR, "request larger than %d bytes; %s of user %s not reported", MAX_REQUEST_BYTES, op, user);
+        if (is_connect)
+            log_event(LOG_ERR, "request larger than max_request_bytes=%ld; denying user %s", cfg.max_request_bytes, user);
+        else
+            log_event(LOG_ERR, "request larger than max_request_bytes=%ld; %s of user %s not reported", cfg.max_request_bytes, op, user);
         return is_connect ? 1 : 0;
     }
-    bool answered = exchange(&cfg, &request, started_ms + cfg.timeout_ms, answer, &answer_len, why, sizeof why);
+    enum exchange_result result = exchange(&cfg, &request, started_ms + cfg.timeout_ms, &x);
     free(request.data);
-    if (answered && !parse_answer(answer, answer + answer_len, &parsed)) {
-        answered = false;
-        snprintf(why, sizeof why, "unparsable answer '%s'", printable(answer, answer_len, LOG_TEXT_MAX_BYTES, detail));
+    if (result == EXCHANGE_ANSWERED && !parse_answer(answer, answer + x.answer_len, &parsed)) {
+        result = result_of(EXCHANGE_FAILED, &x, "unparsable answer '%s'", printable(answer, x.answer_len, LOG_TEXT_MAX_BYTES, detail));
     }
-    printable(cfg.socket, strlen(cfg.socket), LOG_TEXT_MAX_BYTES, detail);
+    const char *where = printable(cfg.socket, strlen(cfg.socket), LOG_TEXT_MAX_BYTES, socket_text);
+    if (result == EXCHANGE_CUT_SHORT) {
+        const char *reason = reason_of(&x, detail);
+        if (reason != NULL) {
+            size_t used = strlen(x.why);
+            snprintf(x.why + used, sizeof x.why - used, ", refusing it with: %s", reason);
+        }
+    }
     if (!is_connect) {
-        if (!answered) log_event(LOG_WARNING, "agent unreachable at %s: %s; %s of user %s not confirmed", detail, why, op, user);
+        if (result == EXCHANGE_ABSENT) log_event(LOG_WARNING, "agent unreachable at %s: %s; %s of user %s not confirmed", where, x.why, op, user);
+        else if (result != EXCHANGE_ANSWERED)
+            log_event(LOG_WARNING, "no usable answer from the agent at %s: %s; %s of user %s not confirmed", where, x.why, op, user);
         else if (parsed.reason != NULL)
             log_event(LOG_NOTICE, "agent answered the %s of user %s with: %s", op, user,
                       printable(parsed.reason, parsed.reason_len, LOG_TEXT_MAX_BYTES, detail));
         return 0;
     }
-    if (!answered) {
+    if (result == EXCHANGE_ABSENT) {
         log_event(cfg.allow_when_unreachable ? LOG_WARNING : LOG_ERR, "agent unreachable at %s: %s; %s user %s (on_agent_unreachable=%s)",
-                  detail, why, cfg.allow_when_unreachable ? "allowing" : "denying", user,
+                  where, x.why, cfg.allow_when_unreachable ? "allowing" : "denying", user,
                   cfg.allow_when_unreachable ? "allow" : "deny");
         return cfg.allow_when_unreachable ? 0 : 1;
+    }
+    if (result != EXCHANGE_ANSWERED) {
+        /* Not an absent agent: on_agent_unreachable does not apply, whatever it says. */
+        log_event(LOG_ERR, "no usable answer from the agent at %s: %s; denying user %s", where, x.why, user);
+        return 1;
     }
     if (parsed.allowed_true && !parsed.allowed_other) return 0;
     log_event(LOG_NOTICE, "agent denied user %s: %s", user,

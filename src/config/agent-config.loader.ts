@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { AgentConfig, agentConfigSchema } from './agent-config.schema';
 import { loadPolicyFile } from '../policy/policy-file.loader';
+import { checkSocketDirectory } from '../ipc/socket-file/socket-directory-trust';
 import { ConfigError } from './config-error';
 import { formatConfigIssues } from './config-issue.formatter';
 import { CONFIG_PATH_ENV, DEFAULT_CONFIG_PATH, ENV_OVERRIDES, ENV_PREFIX } from './config-sources.constant';
@@ -128,7 +129,7 @@ function setPath(target: Record<string, unknown>, keyPath: readonly string[], va
   node[keyPath[keyPath.length - 1] as string] = value;
 }
 
-/** TLS material (ours, and the portal client's in portal mode) must exist and look right now, not at the first handshake. */
+/** TLS material (ours, and the portal client's in portal mode) must exist and look right now, not at the first handshake; the hook socket's directory must be safe. */
 function checkReferencedFiles(config: AgentConfig, configPath: string): string[] {
   const problems: (string | undefined)[] = [];
   if (!config.grpc.insecure) {
@@ -149,6 +150,10 @@ function checkReferencedFiles(config: AgentConfig, configPath: string): string[]
   }
   if (config.authorization.mode === 'local') {
     problems.push(checkPolicyFile(config.authorization.local.policy_file));
+  }
+  if (config.ipc.enabled) {
+    // The hook believes whoever listens at this path: nobody else may be able to bind it.
+    problems.push(checkSocketDirectory(config.ipc.socket_path));
   }
   return problems.filter((problem): problem is string => problem !== undefined);
 }

@@ -20,6 +20,9 @@ export const HOOK_BUDGET_MAX_MS = 600_000;
  */
 export const HANDLER_GRACE_MS = 1000;
 
+/** A connection turned away over ipc.max_connections is destroyed at the latest after this, refusal flushed or not. */
+export const OVER_CAPACITY_LINGER_MS = 1000;
+
 /** On shutdown, requests in flight get this long to answer before their connections are cut. */
 export const SHUTDOWN_DRAIN_MS = 2000;
 

@@ -10,11 +10,12 @@ import { AgentError } from '../errors/agent-error';
 import type { HookFraming, HookRequest } from './hook-request';
 import { IpcConnection, IpcRequestHandler } from './ipc-connection';
 import { IpcContext } from './ipc-context';
-import { HANDLER_GRACE_MS, SHUTDOWN_DRAIN_MS, SOCKET_FILE_MODE } from './ipc-limits.constant';
+import { encodeReply } from './framing/reply-encoding';
+import { HANDLER_GRACE_MS, OVER_CAPACITY_LINGER_MS, SHUTDOWN_DRAIN_MS, SOCKET_FILE_MODE } from './ipc-limits.constant';
 import type { IpcMetrics, IpcRejection } from './ipc-metrics';
 import type { IpcOutcome } from './ipc-outcome';
 import type { AckReply, ConnectReply, IpcReply } from './ipc-reply';
-import { outcomeOfReply, toIpcErrorAnswer } from './ipc-reply.mapper';
+import { outcomeOfReply, toIpcErrorAnswer, toRefusalReply } from './ipc-reply.mapper';
 import { IPC_TRANSPORT } from './ipc-transport.constant';
 import { RefusalLog } from './refusal-log';
 import { resolveSocketGroup } from './socket-file/socket-group';
@@ -114,8 +115,9 @@ export class IpcServer extends Server implements CustomTransportStrategy, IpcReq
   private accept(socket: Socket): void {
     const { config, metrics } = this.options;
     if (this.closing || this.connections.size >= config.max_connections) {
-      socket.destroy();
-      this.reject('over_capacity', this.closing ? 'the agent is stopping' : `${config.max_connections} connections are open (ipc.max_connections)`);
+      const message = this.closing ? 'the agent is stopping' : `${config.max_connections} connections are open (ipc.max_connections)`;
+      turnAway(socket, message);
+      this.reject('over_capacity', message);
       return;
     }
     metrics.connectionOpened();
@@ -207,5 +209,22 @@ function withDeadline<T>(work: Promise<T>, deadlineMs: number, op: string): Prom
         reject(error);
       },
     );
+  });
+}
+
+/**
+ * A connection over the cap (or during shutdown) gets a refusal line, then is closed: a
+ * connection closed unanswered would look to the hook like an agent that is not there, and
+ * on_agent_unreachable=allow would let the user in. Nothing has been read, so the framing is
+ * unknown and the refusal is a JSON line (what the hook reads). The kernel takes these
+ * ~100 bytes at once; the linger only bounds a socket whose buffer is somehow full.
+ */
+function turnAway(socket: Socket, message: string): void {
+  socket.on('error', () => undefined);
+  const linger = setTimeout(() => socket.destroy(), OVER_CAPACITY_LINGER_MS);
+  linger.unref();
+  socket.end(encodeReply(undefined, toRefusalReply(`refused: ${message}`)), () => {
+    clearTimeout(linger);
+    socket.destroy();
   });
 }

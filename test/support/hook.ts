@@ -13,6 +13,8 @@ export interface HookConfigInput {
   readonly socket: string;
   readonly timeoutMs?: number;
   readonly onAgentUnreachable?: OnAgentUnreachable;
+  readonly maxRequestBytes?: number;
+  readonly agentUid?: number;
 }
 
 /** Compiles the hook unless the binary is newer than its source (a no-op then, a few ms). */
@@ -27,6 +29,8 @@ export function writeHookConfig(dir: string, input: HookConfigInput): string {
     `socket = ${input.socket}`,
     ...(input.timeoutMs === undefined ? [] : [`timeout_ms = ${input.timeoutMs}`]),
     ...(input.onAgentUnreachable === undefined ? [] : [`on_agent_unreachable = ${input.onAgentUnreachable}`]),
+    ...(input.maxRequestBytes === undefined ? [] : [`max_request_bytes = ${input.maxRequestBytes}`]),
+    ...(input.agentUid === undefined ? [] : [`agent_uid = ${input.agentUid}`]),
   ];
   writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o644 });
   return path;

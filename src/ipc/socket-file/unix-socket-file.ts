@@ -9,6 +9,7 @@ import {
   STALE_SOCKET_PROBE_TIMEOUT_MS,
 } from '../ipc-limits.constant';
 import { IpcSocketError } from './ipc-socket-error';
+import { checkSocketDirectory } from './socket-directory-trust';
 
 export interface UnixSocketFileOptions {
   readonly path: string;
@@ -41,6 +42,9 @@ export class UnixSocketFile {
     const { path } = this.options;
     const dir = dirname(path);
     await this.attempt(`cannot create the directory ${dir}`, () => mkdir(dir, { recursive: true, mode: SOCKET_DIR_MODE }));
+    // Checked at config load too; again here, as the directory may have appeared since.
+    const unsafe = checkSocketDirectory(path);
+    if (unsafe !== undefined) throw new IpcSocketError(unsafe);
     await this.refuseUnlessFreeOrStale(path);
     const privateDir = await this.attempt(`cannot create a private directory in ${dir}`, () =>
       mkdtemp(join(dir, `.${basename(path)}-`)),

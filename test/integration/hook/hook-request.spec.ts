@@ -11,6 +11,7 @@ import { HookRun, buildHook, runHook, writeHookConfig } from './hook-runner';
 const TIMEOUT_MS = 4321;
 const CONNECT = { REASON: 'connect', USERNAME: 'alice', ID: '1001' };
 const REPLACEMENT = '\uFFFD';
+const MAX_REQUEST_BYTES_CEILING = 1024 * 1024;
 
 describe('ocserv-agent-hook request', () => {
   let dir: string;
@@ -28,7 +29,8 @@ describe('ocserv-agent-hook request', () => {
     buildHook();
     dir = mkdtempSync(join(tmpdir(), 'hook-request-'));
     const socket = join(dir, 'agent.sock');
-    config = writeHookConfig(dir, { socket, timeoutMs: TIMEOUT_MS });
+    // The hook's ceiling, so values up to 240 KB round-trip (the fake agent takes any size).
+    config = writeHookConfig(dir, { socket, timeoutMs: TIMEOUT_MS, maxRequestBytes: MAX_REQUEST_BYTES_CEILING });
     agent = await FakeAgent.start(socket);
   });
 
@@ -116,14 +118,18 @@ describe('ocserv-agent-hook request', () => {
   });
 
   it('denies a connect whose request would exceed 1 MiB, without sending it, even with on_agent_unreachable=allow', async () => {
-    const allowConfig = writeHookConfig(mkdtempSync(join(dir, 'allow-')), { socket: join(dir, 'agent.sock'), onAgentUnreachable: 'allow' });
+    const allowConfig = writeHookConfig(mkdtempSync(join(dir, 'allow-')), {
+      socket: join(dir, 'agent.sock'),
+      onAgentUnreachable: 'allow',
+      maxRequestBytes: MAX_REQUEST_BYTES_CEILING,
+    });
     const huge = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`OCSERV_ROUTES_${i}`, 'r'.repeat(120 * 1024)]));
     const before = agent.requests.length;
 
     const run: HookRun = await runHook({ ...CONNECT, ...huge }, { config: allowConfig });
 
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/request larger than 1048576 bytes; denying user alice/);
+    expect(run.stderr).toMatch(/request larger than max_request_bytes=1048576; denying user alice/);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(agent.requests.length).toBe(before);
   });

@@ -15,6 +15,8 @@ export interface RunHookOptions {
   readonly config?: string;
   /** Variables whose values are raw bytes (e.g. invalid UTF-8), which Node cannot put into an env directly. */
   readonly rawEnv?: Readonly<Record<string, Buffer>>;
+  /** Run the hook as this uid and gid (the test runs as root), e.g. 65534 for nobody. */
+  readonly runAs?: { readonly uid: number; readonly gid: number };
 }
 
 const RUN_TIMEOUT_MS = 15_000;
@@ -32,7 +34,7 @@ export function runHook(env: Readonly<Record<string, string>>, options: RunHookO
     ? [HOOK_BINARY, []]
     : ['/bin/bash', ['-c', rawEnvScript(raw.length), HOOK_BINARY, ...raw.flatMap(([name, bytes]) => [name, hexEscapes(bytes)])]];
   const started = process.hrtime.bigint();
-  const child = spawn(command, args, { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'], ...options.runAs });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

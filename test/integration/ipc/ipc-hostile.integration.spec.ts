@@ -279,7 +279,7 @@ describe('hook socket under a connection flood', () => {
   }, 60_000);
 });
 
-/** Over ipc.max_connections, new connections are closed at once and counted. */
+/** Over ipc.max_connections, new connections get a refusal line, are closed at once and counted. */
 describe('hook socket at its connection cap', () => {
   let sut: HookSocketAgent;
 
@@ -291,13 +291,14 @@ describe('hook socket at its connection cap', () => {
     await sut.stop();
   });
 
-  it('closes connections over the cap at once and serves again when one frees up', async () => {
+  it('answers a connection over the cap with a refusal line (never silence: the hook would take that as absence), closes it and serves again when one frees up', async () => {
     const held = await Promise.all([1, 2, 3].map(() => HookSocketClient.connect(sut.socketPath)));
     await eventually(() => metricValue(sut.app, 'ocserv_agent_ipc_connections'), 3);
 
     const extra = await HookSocketClient.connect(sut.socketPath);
+    extra.send({ op: 'connect', env: validEnv({ ID: 'over-cap' }) });
     await extra.closedByAgent(1000);
-    expect(extra.unread.length).toBe(0);
+    expect(extra.unread.toString('utf8')).toBe('{"allowed":false,"error":"refused: 3 connections are open (ipc.max_connections)"}\n');
     extra.destroy();
     expect(await metricValue(sut.app, REJECTED, { reason: 'over_capacity' })).toBe(1);
 

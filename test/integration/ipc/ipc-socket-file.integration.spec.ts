@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +91,27 @@ describe('hook socket file', () => {
     await expect(startAt(socketPath)).rejects.toThrow(`${socketPath} exists and is not a socket`);
     expect(readFileSync(socketPath, 'utf8')).toBe('not a socket');
     expect(statSync(socketPath).mode & 0o777).toBe(0o644);
+  });
+
+  it.each([
+    ['world-writable with the sticky bit (1777, like /tmp)', 0o1777],
+    ['world-writable (0777)', 0o777],
+  ])('refuses to listen in a directory that is %s, and binds nothing there', async (_name, mode) => {
+    const open = join(dir, 'open');
+    mkdirSync(open);
+    chmodSync(open, mode);
+    const { uid, gid } = statSync(open);
+
+    // An agent that did start is stopped, so a failing run does not leave it listening.
+    const outcome = await startAt(join(open, 'hook.sock')).then(
+      async (started) => `started: ${await started.stop()}`,
+      (error: Error) => error.message,
+    );
+
+    expect(outcome).toContain(
+      `ipc.socket_path: "${join(open, 'hook.sock')}": the socket's directory ${open} (mode ${mode.toString(8).padStart(4, '0')}, uid ${uid}, gid ${gid}) is writable by every user`,
+    );
+    expect(readdirSync(open)).toEqual([]);
   });
 
   it('is removed when the agent stops, leaving no private directory behind', async () => {
