@@ -25,3 +25,14 @@ export function recordHeapBytes(record: Readonly<Record<string, string>>, perEnt
   }
   return bytes;
 }
+
+/**
+ * `text` in a string of its own. V8 keeps a slice of a longer string (13+ characters) as
+ * a view that holds the whole original alive, so a cut value costs what it was cut from:
+ * measured, 20,000 values of 3,000 characters cut from 8,000 held 8 KB each, copied 3 KB.
+ * structuredClone copies the characters exactly (a Buffer round trip would replace lone
+ * surrogates).
+ */
+export function detachedCopy(text: string): string {
+  return structuredClone(text);
+}

@@ -43,7 +43,12 @@ export class PortalConnectionAuthorizer extends ConnectionAuthorizer {
   }
 
   async decide(notice: ConnectNotice, deadline: DecisionDeadline = {}): Promise<ConnectDecision> {
-    const subject: DecisionSubject = { username: notice.username, groupname: notice.groupname, clientIp: notice.clientIp };
+    const subject: DecisionSubject = {
+      username: notice.username,
+      groupname: notice.groupname,
+      clientIp: notice.clientIp,
+      device: notice.deviceId,
+    };
     const fresh = await this.cache.getFresh(subject);
     if (fresh !== undefined) {
       return decisionFromVerdict(fresh, 'cache');

@@ -1,4 +1,4 @@
-import { STRING_HEADER_BYTES, recordHeapBytes, stringHeapBytes } from '../memory/heap-size';
+import { STRING_HEADER_BYTES, detachedCopy, recordHeapBytes, stringHeapBytes } from '../memory/heap-size';
 
 /*
  * Session metadata in heap bytes (memory/heap-size.ts), for session.max_metadata_bytes and
@@ -39,9 +39,9 @@ export function fitMetadata(metadata: Readonly<Record<string, string>>, roomByte
   return fitted;
 }
 
-/** A lone high surrogate at the end would encode as U+FFFD. */
+/** A lone high surrogate at the end would encode as U+FFFD; a detached copy, so the uncut value can go. */
 function cutWithoutSplittingPair(value: string, chars: number): string {
   const cut = value.slice(0, chars);
   const last = cut.charCodeAt(cut.length - 1);
-  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+  return detachedCopy(last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut);
 }

@@ -20,7 +20,7 @@ const CALL_TIMEOUT_MS = 1_500;
 const BREAKER_VOLUME_THRESHOLD = 3;
 
 /** The subject aConnectNotice() is about. */
-const ALICE: DecisionSubject = { username: 'alice', groupname: 'staff', clientIp: '198.51.100.7' };
+const ALICE: DecisionSubject = { username: 'alice', groupname: 'staff', clientIp: '198.51.100.7', device: 'vpns0' };
 
 /*
  * Real DecisionCache (on a FakeClock) and real PortalBreaker (opossum) over a
