@@ -228,7 +228,7 @@ describe(PortalConnectionAuthorizer.name, () => {
       const decision = await sut.decide(aConnectNotice());
 
       expect(decision).toMatchObject({ allowed: false, source: 'fail-close', portalFailure: PORTAL_DOWN });
-      expect(decision.denyReason).toContain(PORTAL_DOWN);
+      expect(decision.denyReason).toBe('portal unreachable; fail mode close');
     });
 
     it('allows with fail_mode open, saying why', async () => {
