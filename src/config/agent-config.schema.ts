@@ -85,6 +85,10 @@ const sessionSchema = z
   .strictObject({
     ttl_seconds: positiveInt(30 * 24 * 3600).default(24 * 3600),
     max_sessions: positiveInt(10_000_000).default(100_000),
+    /** Heap bytes of one session's metadata (docs/operations.md#memory); NotifyConnect over it is refused. */
+    max_metadata_bytes: positiveInt(1024 * 1024).default(4 * 1024),
+    /** Heap bytes of all sessions' metadata together; a write past it is refused (RESOURCE_EXHAUSTED). */
+    max_total_metadata_bytes: positiveInt(16 * 1024 * 1024 * 1024).default(128 * 1024 * 1024),
     cleanup_interval_seconds: positiveInt(24 * 3600).default(60),
     reconcile_interval_seconds: positiveInt(24 * 3600).default(30),
   })
@@ -151,6 +155,8 @@ const decisionCacheSchema = z
     /** Kept this long for fail_mode "stale"; never served while the portal answers. */
     stale_ttl_seconds: positiveInt(7 * 24 * 3600).default(30 * 60),
     max_entries: positiveInt(10_000_000).default(100_000),
+    /** Estimated heap bytes of every cached decision together (docs/operations.md#memory); the least recently used go first. */
+    max_bytes: positiveInt(16 * 1024 * 1024 * 1024).default(128 * 1024 * 1024),
   })
   .prefault({})
   .refine((cache) => cache.stale_ttl_seconds >= cache.fresh_ttl_seconds, {

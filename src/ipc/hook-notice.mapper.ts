@@ -1,4 +1,5 @@
 import { AgentError } from '../errors/agent-error';
+import { detachedCopy } from '../memory/heap-size';
 import { METADATA_VALUE_MAX_LENGTH } from '../validation/field-limits.constant';
 import {
   assertIpAddress,
@@ -86,5 +87,6 @@ function informational(value: string): string {
   if (value.length <= METADATA_VALUE_MAX_LENGTH) return value;
   const cut = value.slice(0, METADATA_VALUE_MAX_LENGTH);
   const last = cut.charCodeAt(cut.length - 1);
-  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+  // A copy of its own: a slice would keep the whole 16 KiB variable alive in the session store.
+  return detachedCopy(last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut);
 }

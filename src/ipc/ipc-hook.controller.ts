@@ -20,7 +20,7 @@ export class IpcHookController {
   @MessagePattern('connect', IPC_TRANSPORT)
   async connect(@Payload() request: HookRequest): Promise<ConnectReply> {
     const notice = toConnectNotice(request.env);
-    const decision = await this.sessions.connect(notice, request.budgetMs === undefined ? {} : { budgetMs: request.budgetMs });
+    const decision = await this.sessions.connectFromOcserv(notice, request.budgetMs === undefined ? {} : { budgetMs: request.budgetMs });
     return toConnectReply(decision);
   }
 

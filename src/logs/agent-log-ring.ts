@@ -1,18 +1,20 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { stringHeapBytes } from '../memory/heap-size';
 import { compactAgentLogLine } from './agent-log-line.parser';
 
 export const AGENT_LOG_RING_CAPACITY = Symbol('AGENT_LOG_RING_CAPACITY');
-export const AGENT_LOG_RING_MAX_CHARS = Symbol('AGENT_LOG_RING_MAX_CHARS');
 export const DEFAULT_AGENT_LOG_RING_CAPACITY = 5_000;
 /** A longer line (a huge logged object) is stored already parsed and capped, so the ring's memory stays bounded. */
 export const MAX_RAW_AGENT_LOG_LINE_CHARS = 64 * 1024;
+export const AGENT_LOG_RING_MAX_BYTES = Symbol('AGENT_LOG_RING_MAX_BYTES');
 /**
- * All stored lines together: past it the oldest go even before the count is
- * reached. Without it 5,000 capped lines could hold 5,000 x 64 Ki characters
- * (~320 MB, twice that for non-Latin-1 text); agent log lines are ~300 bytes,
- * so 8 Mi characters keeps the full 5,000 normal lines and at most ~16 MB.
+ * The ring's lines together, in heap bytes (memory/heap-size.ts): 5,000 lines of 64 KiB
+ * would be 320-640 MiB; real lines are ~300-600 bytes (~3 MiB for 5,000), so past this
+ * the oldest lines go even before the count is reached.
  */
-export const MAX_AGENT_LOG_RING_CHARS = 8 * 1024 * 1024;
+export const DEFAULT_AGENT_LOG_RING_MAX_BYTES = 16 * 1024 * 1024;
+/** A record object beyond its line. */
+const RECORD_BYTES = 32;
 
 /** One agent log line as pino serialized it; `seq` orders lines and tells a live line from one already replayed. */
 export interface AgentLogRecord {
@@ -32,25 +34,36 @@ export type AgentLogListener = (record: AgentLogRecord) => void;
 @Injectable()
 export class AgentLogRing {
   private readonly slots: Array<AgentLogRecord | undefined>;
+  /** Heap bytes of each slot's record, and their sum. */
+  private readonly slotBytes: number[];
+  private bytes = 0;
   private readonly listeners = new Set<AgentLogListener>();
   /** Index of the oldest record. */
   private head = 0;
   private count = 0;
   private nextSeq = 1;
-  private storedChars = 0;
 
   constructor(
     @Optional() @Inject(AGENT_LOG_RING_CAPACITY) readonly capacity: number = DEFAULT_AGENT_LOG_RING_CAPACITY,
-    @Optional() @Inject(AGENT_LOG_RING_MAX_CHARS) readonly maxChars: number = MAX_AGENT_LOG_RING_CHARS,
+    @Optional() @Inject(AGENT_LOG_RING_MAX_BYTES) readonly maxBytes: number = DEFAULT_AGENT_LOG_RING_MAX_BYTES,
   ) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
       throw new RangeError(`agent log ring capacity must be a positive integer, got ${capacity}`);
     }
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+      throw new RangeError(`agent log ring byte budget must be a positive integer, got ${maxBytes}`);
+    }
     this.slots = new Array<AgentLogRecord | undefined>(capacity);
+    this.slotBytes = new Array<number>(capacity).fill(0);
   }
 
   get size(): number {
     return this.count;
+  }
+
+  /** Heap bytes of the stored lines (at most maxBytes, but the newest line is always kept). */
+  get sizeBytes(): number {
+    return this.bytes;
   }
 
   /** Stores one serialized line (a trailing newline is dropped), evicting the oldest when full, and tells listeners. */
@@ -60,11 +73,13 @@ export class AgentLogRing {
     if (raw === undefined) return;
     const record: AgentLogRecord = { seq: this.nextSeq, raw };
     this.nextSeq += 1;
-    if (this.count === this.capacity) this.evictOldest();
-    while (this.count > 0 && this.storedChars + raw.length > this.maxChars) this.evictOldest();
-    this.slots[(this.head + this.count) % this.capacity] = record;
+    if (this.count === this.capacity) this.dropOldest();
+    const slot = (this.head + this.count) % this.capacity;
+    this.slots[slot] = record;
+    this.slotBytes[slot] = RECORD_BYTES + stringHeapBytes(raw);
+    this.bytes += this.slotBytes[slot];
     this.count += 1;
-    this.storedChars += raw.length;
+    while (this.bytes > this.maxBytes && this.count > 1) this.dropOldest();
     for (const listener of this.listeners) {
       // This runs inside a logger call: a failing reader must never make logging throw.
       try {
@@ -75,6 +90,14 @@ export class AgentLogRing {
     }
   }
 
+  private dropOldest(): void {
+    this.bytes -= this.slotBytes[this.head] ?? 0;
+    this.slots[this.head] = undefined;
+    this.slotBytes[this.head] = 0;
+    this.head = (this.head + 1) % this.capacity;
+    this.count -= 1;
+  }
+
   /** The stored records, oldest first. */
   snapshot(): AgentLogRecord[] {
     const records: AgentLogRecord[] = [];
@@ -82,11 +105,6 @@ export class AgentLogRing {
       records.push(this.slots[(this.head + i) % this.capacity] as AgentLogRecord);
     }
     return records;
-  }
-
-  /** Characters held by the stored lines (bounded by maxChars). */
-  get chars(): number {
-    return this.storedChars;
   }
 
   /** The seq of the oldest stored record; newestSeq + 1 when the ring is empty. */
@@ -116,13 +134,5 @@ export class AgentLogRing {
 
   get listenerCount(): number {
     return this.listeners.size;
-  }
-
-  private evictOldest(): void {
-    const oldest = this.slots[this.head];
-    this.storedChars -= oldest?.raw.length ?? 0;
-    this.slots[this.head] = undefined;
-    this.head = (this.head + 1) % this.capacity;
-    this.count -= 1;
   }
 }

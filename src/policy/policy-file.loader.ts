@@ -9,7 +9,7 @@ import { PolicyFileError } from './policy-file.error';
 import { MAX_POLICY_FILE_BYTES } from './policy-limits.constant';
 import { parsePolicyYamlText } from './policy-yaml.parser';
 
-const EXPECTED_ROOT = 'expected a mapping with default:, users: and/or groups:';
+const EXPECTED_ROOT = 'expected a mapping with default:, users:, groups: and/or devices:';
 
 /** Reads, parses and validates a policy file. Throws PolicyFileError naming the file and every problem found. */
 export function loadPolicyFile(path: string): Policy {
@@ -92,6 +92,7 @@ function toPolicy(file: PolicyFile): Policy {
     defaultRule: toRule(file.default),
     users: new Map(Object.entries(file.users).map(([name, entry]) => [name, toRule(entry)])),
     groups: new Map(Object.entries(file.groups).map(([name, entry]) => [name, toRule(entry)])),
+    devices: new Map(Object.entries(file.devices).map(([name, entry]) => [name, toRule(entry)])),
   };
 }
 

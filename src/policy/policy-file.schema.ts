@@ -2,12 +2,13 @@ import { z } from 'zod';
 import {
   MAX_DENY_REASON_LENGTH,
   MAX_DNS_SERVERS_PER_ENTRY,
+  MAX_POLICY_DEVICES,
   MAX_POLICY_GROUPS,
   MAX_POLICY_USERS,
   MAX_ROUTES_PER_ENTRY,
 } from './policy-limits.constant';
 import { isIpAddress, isIpNetwork } from '../validation/ip-network';
-import { VPN_NAME_PATTERN } from '../validation/vpn-identifiers';
+import { DEVICE_ID_PATTERN, VPN_NAME_PATTERN } from '../validation/vpn-identifiers';
 
 /*
  * The policy file as an operator writes it (docs/portal-simulator.md, "Policy file").
@@ -46,12 +47,16 @@ function entrySchema(defaultDenyReason: string) {
 
 export const POLICY_ENTRY_KEYS = ['allow', 'deny_reason', 'routes', 'dns_servers'] as const;
 
+const deviceName = z.string().max(128).regex(DEVICE_ID_PATTERN, {
+  error: 'expected 1-128 characters of A-Z a-z 0-9 . _ : @ + -, not starting with . : @ + or -',
+});
+
 /** Counted before any entry is validated, so an oversized section costs one pass over its keys. */
-function namedEntries(what: string, max: number) {
+function namedEntries(what: string, max: number, key: z.ZodString = name) {
   return z
     .record(z.string(), z.unknown())
     .refine((entries) => Object.keys(entries).length <= max, { error: `expected at most ${max.toLocaleString('en-US')} ${what}` })
-    .pipe(z.record(name, entrySchema(ENTRY_DENY_REASON)));
+    .pipe(z.record(key, entrySchema(ENTRY_DENY_REASON)));
 }
 
 export const policyFileSchema = z.strictObject({
@@ -63,9 +68,10 @@ export const policyFileSchema = z.strictObject({
   }),
   users: namedEntries('users', MAX_POLICY_USERS).default({}),
   groups: namedEntries('groups', MAX_POLICY_GROUPS).default({}),
+  devices: namedEntries('devices', MAX_POLICY_DEVICES, deviceName).default({}),
 });
 
-export const POLICY_FILE_KEYS = ['default', 'users', 'groups'] as const;
+export const POLICY_FILE_KEYS = ['default', 'users', 'groups', 'devices'] as const;
 
 export type PolicyFile = z.output<typeof policyFileSchema>;
 export type PolicyFileEntry = PolicyFile['default'];

@@ -8,6 +8,7 @@ export const MAX_POLICY_FILE_BYTES = 32 * 1024 * 1024;
 
 export const MAX_POLICY_USERS = 100_000;
 export const MAX_POLICY_GROUPS = 10_000;
+export const MAX_POLICY_DEVICES = 100_000;
 export const MAX_ROUTES_PER_ENTRY = 1_024;
 export const MAX_DNS_SERVERS_PER_ENTRY = 16;
 export const MAX_DENY_REASON_LENGTH = 256;

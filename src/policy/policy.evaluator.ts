@@ -4,10 +4,12 @@ export interface PolicySubject {
   readonly username: string;
   /** ocserv's group for the connection; empty when it has none. */
   readonly groupname: string;
+  /** The connection's device (CheckPolicy device, hook DEVICE); empty or absent when not known. */
+  readonly device?: string;
 }
 
 /** Which part of the policy decided. */
-export type PolicyMatch = 'user' | 'group' | 'default';
+export type PolicyMatch = 'device' | 'user' | 'group' | 'default';
 
 export interface PolicyDecision {
   readonly allowed: boolean;
@@ -22,10 +24,15 @@ export interface PolicyDecision {
 const NOTHING: readonly string[] = Object.freeze([]);
 
 /**
- * The user's own entry wins; else the entry of the group ocserv put them in;
- * else `default`. Names match exactly (ocserv user and group names are case-sensitive).
+ * The device's entry wins (a blocked device stays blocked whoever uses it); else the
+ * user's own entry; else the entry of the group ocserv put them in; else `default`.
+ * Names match exactly (ocserv user and group names are case-sensitive).
  */
 export function evaluatePolicy(policy: Policy, subject: PolicySubject): PolicyDecision {
+  const deviceRule = subject.device ? policy.devices.get(subject.device) : undefined;
+  if (deviceRule !== undefined) {
+    return decide(deviceRule, 'device');
+  }
   const userRule = policy.users.get(subject.username);
   if (userRule !== undefined) {
     return decide(userRule, 'user');

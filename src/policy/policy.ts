@@ -19,4 +19,6 @@ export interface Policy {
   /** Maps, not objects: a username such as "constructor" must not find Object.prototype. */
   readonly users: ReadonlyMap<string, PolicyRule>;
   readonly groups: ReadonlyMap<string, PolicyRule>;
+  /** `devices:` (CheckPolicy's device, NotifyConnect's device_id): an entry here wins over user and group. */
+  readonly devices: ReadonlyMap<string, PolicyRule>;
 }

@@ -6,7 +6,7 @@ import type { PolicyDecision, PolicySubject } from '../policy/policy.evaluator';
  */
 
 export function policySubjectOf(request: Readonly<Record<string, unknown>>): PolicySubject {
-  return { username: stringField(request, 'username'), groupname: stringField(request, 'groupname') };
+  return { username: stringField(request, 'username'), groupname: stringField(request, 'groupname'), device: stringField(request, 'device') };
 }
 
 export function stringField(request: Readonly<Record<string, unknown>>, name: string): string {

@@ -1,9 +1,9 @@
 import { Client, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Clock } from '../clock/clock';
-import { AgentError } from '../errors/agent-error';
 import type { CheckPolicyRequest, CheckPolicyResponse } from '../generated/vpn/v1/auth';
 import { PolicyChecker, type PolicyQuery, type PolicyVerdict } from './policy-checker';
+import { PortalFailure, PortalFailureKind } from './portal-failure';
 import { toCheckPolicyRequest, toPolicyVerdict } from './portal-wire.mapper';
 
 type CheckPolicyMethod = (
@@ -48,7 +48,13 @@ export class GrpcPolicyChecker extends PolicyChecker implements OnModuleDestroy 
   }
 }
 
-function portalFailure(error: ServiceError): AgentError {
+function portalFailure(error: ServiceError): PortalFailure {
   const code = status[error.code] ?? String(error.code);
-  return AgentError.unavailable(`portal CheckPolicy failed: ${code}: ${error.details || error.message}`, { cause: error });
+  const kind =
+    error.code === status.UNAVAILABLE
+      ? PortalFailureKind.Unreachable
+      : error.code === status.DEADLINE_EXCEEDED
+        ? PortalFailureKind.TimedOut
+        : PortalFailureKind.Failed;
+  return new PortalFailure(kind, `portal CheckPolicy failed: ${code}: ${error.details || error.message}`, { cause: error });
 }

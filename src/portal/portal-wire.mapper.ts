@@ -1,8 +1,8 @@
-import { AgentError } from '../errors/agent-error';
 import type { CheckPolicyRequest, CheckPolicyResponse } from '../generated/vpn/v1/auth';
 import { msToTimestamp } from '../grpc/timestamp.mapper';
 import { isIpAddress, isIpNetwork } from '../validation/ip-network';
 import type { PolicyQuery, PolicyVerdict } from './policy-checker';
+import { PortalFailure, PortalFailureKind } from './portal-failure';
 
 /*
  * Domain <-> vpn.v1.AuthService wire. The portal is trusted to decide, not to
@@ -62,6 +62,6 @@ function clip(text: string): string {
   return text.length > MAX_TEXT_LENGTH ? `${text.slice(0, MAX_TEXT_LENGTH)}…` : text;
 }
 
-function invalidAnswer(what: string): AgentError {
-  return AgentError.unavailable(`portal answered CheckPolicy with ${what}`);
+function invalidAnswer(what: string): PortalFailure {
+  return new PortalFailure(PortalFailureKind.InvalidAnswer, `portal answered CheckPolicy with ${what}`);
 }

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { createCache, type Cache } from 'cache-manager';
-import { CacheableMemory } from 'cacheable';
-import { Keyv } from 'keyv';
 import { Clock } from '../clock/clock';
 import type { AgentConfig } from '../config/agent-config.schema';
 import type { PolicyVerdict } from '../portal/policy-checker';
 import { decisionKey, type DecisionSubject } from './decision-key';
+import { decisionHeapBytes } from './decision-size';
 
 /**
  * No portal call outlives this (portal.call_timeout_ms is capped at 60 s), so a mark
@@ -20,6 +18,8 @@ interface CachedDecision {
   readonly decidedAtMs: number;
   /** Order of writes; invalidation compares these, not times, so the same millisecond is unambiguous. */
   readonly sequence: number;
+  /** decisionHeapBytes of this entry, counted against `max_bytes`. */
+  readonly bytes: number;
 }
 
 interface Invalidation {
@@ -28,10 +28,13 @@ interface Invalidation {
 }
 
 /**
- * Portal decisions by (user, group, client IP), in a bounded in-memory LRU
- * (cache-manager over cacheable's CacheableMemory). An entry is fresh for
- * `fresh_ttl_seconds` (answers without asking the portal) and kept until
- * `stale_ttl_seconds` for fail_mode "stale" only.
+ * Portal decisions by (user, group, client IP, device) (decision-key.ts says why
+ * these), in an in-memory LRU bounded by `max_entries` and by `max_bytes` of
+ * estimated heap (decision-size.ts): past either, the least recently used entries
+ * go. A Map keeps insertion order, so re-inserting on every hit makes its first
+ * entry the least recently used. An entry is fresh for `fresh_ttl_seconds`
+ * (answers without asking the portal) and kept until `stale_ttl_seconds` for
+ * fail_mode "stale" only.
  *
  * Per-user invalidation without scanning the store: we remember the write
  * sequence at which each user was invalidated and ignore entries written before.
@@ -40,7 +43,10 @@ interface Invalidation {
  */
 @Injectable()
 export class DecisionCache {
-  private readonly cache: Cache;
+  private readonly entries = new Map<string, CachedDecision>();
+  private totalBytes = 0;
+  private readonly maxEntries: number;
+  private readonly maxBytes: number;
   private readonly enabled: boolean;
   private readonly freshMs: number;
   private readonly staleMs: number;
@@ -55,10 +61,13 @@ export class DecisionCache {
     this.enabled = settings.enabled;
     this.freshMs = settings.fresh_ttl_seconds * 1000;
     this.staleMs = settings.stale_ttl_seconds * 1000;
-    this.cache = createCache({
-      stores: [new Keyv({ store: new CacheableMemory({ lruSize: settings.max_entries, ttl: this.staleMs }) })],
-      ttl: this.staleMs,
-    });
+    this.maxEntries = settings.max_entries;
+    this.maxBytes = settings.max_bytes;
+  }
+
+  /** Entries held now, and their estimated heap bytes (what max_entries and max_bytes bound). */
+  get size(): { readonly entries: number; readonly bytes: number } {
+    return { entries: this.entries.size, bytes: this.totalBytes };
   }
 
   /** A decision young enough to answer without the portal. */
@@ -90,13 +99,14 @@ export class DecisionCache {
   async put(subject: DecisionSubject, verdict: PolicyVerdict, askedAt?: number): Promise<void> {
     if (!this.enabled) return;
     if (askedAt !== undefined && this.invalidatedSince(subject.username, askedAt)) return;
-    const entry: CachedDecision = {
-      verdict,
-      username: subject.username,
-      decidedAtMs: this.clock.nowMs(),
-      sequence: ++this.sequence,
-    };
-    await this.cache.set(decisionKey(subject), entry, this.staleMs);
+    const key = decisionKey(subject);
+    this.remove(key);
+    const bytes = decisionHeapBytes(key, verdict);
+    // One answer larger than the whole budget is not cached: the next login asks again.
+    if (bytes > this.maxBytes) return;
+    this.entries.set(key, { verdict, username: subject.username, decidedAtMs: this.clock.nowMs(), sequence: ++this.sequence, bytes });
+    this.totalBytes += bytes;
+    this.evictLeastRecentlyUsed();
   }
 
   /** Forgets every decision about `username` (DisconnectUser, route changes, the portal says so). */
@@ -109,15 +119,33 @@ export class DecisionCache {
 
   private async read(subject: DecisionSubject): Promise<CachedDecision | undefined> {
     if (!this.enabled) return undefined;
-    const entry = await this.cache.get<CachedDecision>(decisionKey(subject));
-    if (entry === undefined || entry === null) return undefined;
+    const key = decisionKey(subject);
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
     const nowMs = this.clock.nowMs();
     const invalidation = this.invalidations.get(entry.username);
     if (nowMs - entry.decidedAtMs >= this.staleMs || (invalidation !== undefined && entry.sequence <= invalidation.sequence)) {
-      await this.cache.del(decisionKey(subject));
+      this.remove(key);
       return undefined;
     }
+    // Most recently used now: to the end of the Map's order.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
     return entry;
+  }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    this.entries.delete(key);
+    this.totalBytes -= entry.bytes;
+  }
+
+  private evictLeastRecentlyUsed(): void {
+    for (const key of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries && this.totalBytes <= this.maxBytes) return;
+      this.remove(key);
+    }
   }
 
   private pruneInvalidations(nowMs: number): void {

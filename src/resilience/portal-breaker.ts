@@ -4,6 +4,7 @@ import CircuitBreaker from 'opossum';
 import type { AgentConfig } from '../config/agent-config.schema';
 import { AgentError } from '../errors/agent-error';
 import { PolicyChecker, type PolicyQuery, type PolicyVerdict } from '../portal/policy-checker';
+import { PortalFailure, PortalFailureKind } from '../portal/portal-failure';
 import { ResilienceMetrics } from './resilience-metrics';
 
 /** opossum splits its rolling window into this many buckets. */
@@ -85,7 +86,7 @@ function isOpenBreaker(error: unknown): boolean {
 function describeFailure(error: unknown): AgentError {
   if (error instanceof AgentError) return error;
   const code = (error as { code?: string }).code;
-  if (isOpenBreaker(error)) return AgentError.unavailable('portal circuit breaker is open');
-  if (code === 'ETIMEDOUT') return AgentError.unavailable('portal CheckPolicy timed out');
-  return AgentError.unavailable(`portal CheckPolicy failed: ${(error as Error).message ?? String(error)}`);
+  if (isOpenBreaker(error)) return new PortalFailure(PortalFailureKind.CircuitOpen, 'portal circuit breaker is open');
+  if (code === 'ETIMEDOUT') return new PortalFailure(PortalFailureKind.TimedOut, 'portal CheckPolicy timed out');
+  return new PortalFailure(PortalFailureKind.Failed, `portal CheckPolicy failed: ${(error as Error).message ?? String(error)}`);
 }

@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AgentConfig } from '../config/agent-config.schema';
 import type { PolicyQuery, PolicyVerdict } from '../portal/policy-checker';
+import { PortalFailure, PortalFailureKind } from '../portal/portal-failure';
 import { ConnectionAuthorizer } from '../vpn/connection-authorizer';
 import type { ConnectDecision, ConnectNotice, DecisionDeadline } from '../vpn/vpn-notices';
 import { DecisionCache } from './decision-cache';
 import { decisionFromVerdict } from './decision-from-verdict';
 import { decisionKey, type DecisionSubject } from './decision-key';
-import { failModeDecision, type FailMode } from './fail-mode';
+import { failModeDecision, type FailMode, type PortalOutage } from './fail-mode';
 import { PortalBreaker } from './portal-breaker';
 import { ResilienceMetrics } from './resilience-metrics';
 
@@ -43,7 +44,12 @@ export class PortalConnectionAuthorizer extends ConnectionAuthorizer {
   }
 
   async decide(notice: ConnectNotice, deadline: DecisionDeadline = {}): Promise<ConnectDecision> {
-    const subject: DecisionSubject = { username: notice.username, groupname: notice.groupname, clientIp: notice.clientIp };
+    const subject: DecisionSubject = {
+      username: notice.username,
+      groupname: notice.groupname,
+      clientIp: notice.clientIp,
+      device: notice.deviceId,
+    };
     const fresh = await this.cache.getFresh(subject);
     if (fresh !== undefined) {
       return decisionFromVerdict(fresh, 'cache');
@@ -53,9 +59,8 @@ export class PortalConnectionAuthorizer extends ConnectionAuthorizer {
       return decisionFromVerdict(verdict, 'portal');
     } catch (error) {
       if (error instanceof BudgetExpired) this.metrics.portalCall('over_budget');
-      const why = (error as Error).message;
       const stale = this.failMode === 'stale' ? await this.cache.getStale(subject) : undefined;
-      return failModeDecision(this.failMode, why, stale);
+      return failModeDecision(this.failMode, portalOutage(error), stale);
     }
   }
 
@@ -124,6 +129,14 @@ interface InFlightCheck {
   readonly call: Promise<PolicyVerdict>;
   /** DecisionCache.writePosition() when the question went out. */
   readonly askedAt: number;
+}
+
+/** The short reason callers see, the detail for the log; anything unexpected is only "failed". */
+function portalOutage(error: unknown): PortalOutage {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (error instanceof PortalFailure) return { reason: error.kind, detail };
+  if (error instanceof BudgetExpired) return { reason: PortalFailureKind.TimedOut, detail };
+  return { reason: PortalFailureKind.Failed, detail };
 }
 
 class BudgetExpired extends Error {

@@ -179,13 +179,16 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     const sessionId = sessionIdOf(user.id);
     const existing = this.store.get(sessionId);
     try {
+      // ocserv's metadata is informational: cut to the store's byte budget, never a reason to lose the session.
       if (existing !== undefined && existing.username === user.username) {
-        this.store.update(sessionId, toSessionUpdate(user));
+        const update = toSessionUpdate(user);
+        this.store.update(sessionId, { ...update, metadata: this.store.fitMetadata(sessionId, update.metadata ?? {}) });
         return 'updated';
       }
       // A worker id (a pid) reused by another user after an ocserv restart.
       if (existing !== undefined) this.store.remove(sessionId);
-      this.store.add(toNewSession(user, this.clock.nowMs()));
+      const session = toNewSession(user, this.clock.nowMs());
+      this.store.add({ ...session, metadata: this.store.fitMetadata(sessionId, session.metadata) });
       return 'added';
     } catch (error) {
       this.logger.warn({ msg: 'session from ocserv not stored', session: sessionId, user: user.username, error: String(error) });

@@ -1,4 +1,5 @@
 import type { OcctlEvent, OcctlUser } from '../occtl/occtl-records';
+import { detachedCopy } from '../memory/heap-size';
 import { METADATA_VALUE_MAX_LENGTH } from '../validation/field-limits.constant';
 import type { NewVpnSession, VpnSessionUpdate } from './vpn-session';
 
@@ -67,7 +68,8 @@ function metadataOf(user: OcctlUser): Record<string, string> {
   ];
   const metadata: Record<string, string> = {};
   for (const [key, value] of entries) {
-    if (value !== '') metadata[key] = value.slice(0, METADATA_VALUE_MAX_LENGTH);
+    // A cut value is copied: a slice would keep the whole of occtl's value alive in the store.
+    if (value !== '') metadata[key] = value.length > METADATA_VALUE_MAX_LENGTH ? detachedCopy(value.slice(0, METADATA_VALUE_MAX_LENGTH)) : value;
   }
   return metadata;
 }

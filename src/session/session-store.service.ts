@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { Clock } from '../clock/clock';
 import type { AgentConfig } from '../config/agent-config.schema';
 import { AgentError } from '../errors/agent-error';
+import { fitMetadata, metadataHeapBytes } from './session-metadata.budget';
 import { NewVpnSession, SessionStoreStats, VpnSession, VpnSessionUpdate } from './vpn-session';
 
 /**
@@ -11,6 +12,10 @@ import { NewVpnSession, SessionStoreStats, VpnSession, VpnSessionUpdate } from '
  * invisible to every read (which purges them) and SessionCleanupJob purges them
  * on an interval when nobody reads. The store holds
  * at most `session.max_sessions`; past that, add() fails instead of growing.
+ * Metadata is bounded in heap bytes too (session-metadata.budget.ts): at most
+ * `session.max_metadata_bytes` per session (INVALID_ARGUMENT) and
+ * `session.max_total_metadata_bytes` in all (RESOURCE_EXHAUSTED); a refused write
+ * changes nothing. Writers of informational metadata cut it with fitMetadata() first.
  */
 @Injectable()
 export class SessionStore {
@@ -26,6 +31,11 @@ export class SessionStore {
   private readonly ttlMs: number;
   /** Most sessions the store holds (session.max_sessions). */
   readonly capacity: number;
+  private readonly maxMetadataBytes: number;
+  private readonly maxTotalMetadataBytes: number;
+  /** metadataHeapBytes of each stored session, and their sum. */
+  private readonly metadataBytesById = new Map<string, number>();
+  private totalMetadataBytes = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -34,6 +44,26 @@ export class SessionStore {
     const session = config.get('session', { infer: true });
     this.ttlMs = session.ttl_seconds * 1000;
     this.capacity = session.max_sessions;
+    this.maxMetadataBytes = session.max_metadata_bytes;
+    this.maxTotalMetadataBytes = session.max_total_metadata_bytes;
+  }
+
+  /** Metadata bytes held by every stored session (expired ones included until purged). */
+  get metadataBytes(): number {
+    return this.totalMetadataBytes;
+  }
+
+  /**
+   * Throws what a write of `metadata` for `sessionId` would throw, storing nothing: lets a
+   * caller refuse before it does the work (asking the portal) whose result it could not keep.
+   */
+  assertRoomForMetadata(sessionId: string, metadata: Readonly<Record<string, string>>): void {
+    this.checkMetadata(sessionId, metadataHeapBytes(metadata));
+  }
+
+  /** `metadata` cut to what this session may hold now (its budget and what is left in total). */
+  fitMetadata(sessionId: string, metadata: Readonly<Record<string, string>>): Record<string, string> {
+    return fitMetadata(metadata, Math.max(0, Math.min(this.maxMetadataBytes, this.metadataRoomFor(sessionId))));
   }
 
   /** Adds a new session; fails if a live session already has this id or the store is full. */
@@ -171,10 +201,36 @@ export class SessionStore {
   }
 
   private replace(session: VpnSession): VpnSession {
+    const metadataBytes = metadataHeapBytes(session.metadata);
+    this.checkMetadata(session.sessionId, metadataBytes);
     const stored = Object.freeze({ ...session, metadata: Object.freeze({ ...session.metadata }) });
     this.byId.set(stored.sessionId, stored);
+    this.totalMetadataBytes += metadataBytes - (this.metadataBytesById.get(stored.sessionId) ?? 0);
+    this.metadataBytesById.set(stored.sessionId, metadataBytes);
     this.oldestUpdatedAtMs = Math.min(this.oldestUpdatedAtMs, stored.updatedAtMs);
     return stored;
+  }
+
+  private checkMetadata(sessionId: string, bytes: number): void {
+    if (bytes > this.maxMetadataBytes) {
+      throw AgentError.invalidArgument(
+        `metadata takes ${bytes} bytes in memory, more than the ${this.maxMetadataBytes} a session may hold (session.max_metadata_bytes); nothing stored`,
+      );
+    }
+    if (bytes <= this.metadataRoomFor(sessionId)) return;
+    // Expired sessions still hold their bytes until purged; they must not refuse a live one.
+    this.removeExpired();
+    if (bytes > this.metadataRoomFor(sessionId)) {
+      throw AgentError.resourceExhausted(
+        `session metadata is at its budget: ${this.totalMetadataBytes} of ${this.maxTotalMetadataBytes} bytes in use (session.max_total_metadata_bytes); ` +
+          `this session's ${bytes} bytes are refused until sessions end; nothing stored`,
+      );
+    }
+  }
+
+  /** Total budget left for `sessionId`, counting what it holds now as free (a write replaces it). */
+  private metadataRoomFor(sessionId: string): number {
+    return this.maxTotalMetadataBytes - this.totalMetadataBytes + (this.metadataBytesById.get(sessionId) ?? 0);
   }
 
   private isExpired(session: VpnSession, nowMs = this.clock.nowMs()): boolean {
@@ -192,6 +248,8 @@ export class SessionStore {
 
   private delete(session: VpnSession): void {
     this.byId.delete(session.sessionId);
+    this.totalMetadataBytes -= this.metadataBytesById.get(session.sessionId) ?? 0;
+    this.metadataBytesById.delete(session.sessionId);
     const ids = this.idsByUsername.get(session.username);
     ids?.delete(session.sessionId);
     if (ids?.size === 0) {

@@ -23,7 +23,7 @@ import {
  */
 export const VPN_NAME_PATTERN = new RegExp(`^[A-Za-z0-9_@+][A-Za-z0-9._@+-]{0,${USERNAME_MAX_LENGTH - 1}}$`);
 const SESSION_ID_PATTERN = /^[A-Za-z0-9+/=_][A-Za-z0-9+/=_.:-]*$/;
-const DEVICE_ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._:@+-]*$/;
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._:@+-]*$/;
 const METADATA_KEY_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 // eslint-disable-next-line no-control-regex
 const NUL_PATTERN = /\u0000/;

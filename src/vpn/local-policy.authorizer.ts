@@ -14,7 +14,7 @@ export class LocalPolicyAuthorizer extends ConnectionAuthorizer {
   }
 
   decide(notice: ConnectNotice): Promise<ConnectDecision> {
-    const decision = evaluatePolicy(this.policy, { username: notice.username, groupname: notice.groupname });
+    const decision = evaluatePolicy(this.policy, { username: notice.username, groupname: notice.groupname, device: notice.deviceId });
     return Promise.resolve({
       allowed: decision.allowed,
       source: 'local',

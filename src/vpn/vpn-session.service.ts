@@ -32,12 +32,39 @@ export class VpnSessionService {
     private readonly metrics: DecisionMetrics,
   ) {}
 
-  /** Decides the connection and, when allowed, records the session (idempotent per session id). */
+  /**
+   * Decides the connection and, when allowed, records the session (idempotent per session id).
+   * The caller chose the metadata (NotifyConnect): over the store's byte budget it is refused
+   * before anything is decided or stored.
+   */
   async connect(notice: ConnectNotice, deadline: DecisionDeadline = {}): Promise<ConnectDecision> {
-    const nowMs = this.clock.nowMs();
-    if (notice.connectedAtMs !== undefined && notice.connectedAtMs > nowMs + MAX_FUTURE_SKEW_MS) {
+    this.assertConnectTime(notice);
+    this.store.assertRoomForMetadata(notice.sessionId, notice.metadata);
+    return this.decideAndRecord(notice, deadline, (metadata) => metadata);
+  }
+
+  /**
+   * connect() for a connection ocserv reports (the connect-script hook): its metadata is what
+   * the client and ocserv said, informational, so it is cut to the store's budget, never a
+   * reason to refuse the login.
+   */
+  async connectFromOcserv(notice: ConnectNotice, deadline: DecisionDeadline = {}): Promise<ConnectDecision> {
+    this.assertConnectTime(notice);
+    return this.decideAndRecord(notice, deadline, (metadata) => this.store.fitMetadata(notice.sessionId, metadata));
+  }
+
+  private assertConnectTime(notice: ConnectNotice): void {
+    if (notice.connectedAtMs !== undefined && notice.connectedAtMs > this.clock.nowMs() + MAX_FUTURE_SKEW_MS) {
       throw AgentError.invalidArgument('connect_time is more than 5 minutes in the future');
     }
+  }
+
+  private async decideAndRecord(
+    notice: ConnectNotice,
+    deadline: DecisionDeadline,
+    storable: (metadata: Readonly<Record<string, string>>) => Readonly<Record<string, string>>,
+  ): Promise<ConnectDecision> {
+    const nowMs = this.clock.nowMs();
     const started = performance.now();
     const decision = await this.authorizer.decide(notice, deadline);
     const durationMs = performance.now() - started;
@@ -53,7 +80,7 @@ export class VpnSessionService {
         connectedAtMs: notice.connectedAtMs ?? nowMs,
         bytesIn: 0,
         bytesOut: 0,
-        metadata: notice.metadata,
+        metadata: storable(notice.metadata),
       });
     }
     this.logger.log({
@@ -92,7 +119,8 @@ export class VpnSessionService {
     if (session === undefined || session.username !== notice.username) {
       return { acknowledged: true, message: `session ${notice.sessionId} is not tracked for ${notice.username}; nothing updated` };
     }
-    this.store.update(notice.sessionId, { metadata: { ...session.metadata, hostname: notice.hostname } });
+    const metadata = this.store.fitMetadata(notice.sessionId, { ...session.metadata, hostname: notice.hostname });
+    this.store.update(notice.sessionId, { metadata });
     return { acknowledged: true, message: `session ${notice.sessionId} hostname updated` };
   }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogEntry, LogStreamRequest } from '../../../src/generated/agent/v1/agent';
-import { AgentLogRing } from '../../../src/logs/agent-log-ring';
+import { AgentLogRing, DEFAULT_AGENT_LOG_RING_MAX_BYTES } from '../../../src/logs/agent-log-ring';
 import { LogProcessRunner } from '../../../src/logs/log-process.runner';
 import { LogStreamService } from '../../../src/logs/log-stream.service';
 import { AgentClients } from '../../support/agent-clients';
@@ -121,8 +121,8 @@ describe('StreamLogs flow control (gRPC over mTLS)', () => {
     await settle(500);
     const heapGrowth = retainedHeapBytes() - heapBefore;
 
-    // The ring's own bound (8 Mi characters) is the only growth; unpaced, the stream queued all 40 MB as entries.
-    expect(heapGrowth).toBeLessThan(24 * 1024 * 1024);
+    // The ring's own bound (16 MiB) is the only growth; unpaced, the stream queued all 40 MB as entries.
+    expect(heapGrowth).toBeLessThan(DEFAULT_AGENT_LOG_RING_MAX_BYTES + 8 * 1024 * 1024);
     stream.call.on('data', () => undefined);
     stream.call.resume();
     const error = await stream.error;

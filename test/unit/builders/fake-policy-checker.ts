@@ -1,5 +1,5 @@
-import { AgentError } from '../../../src/errors/agent-error';
 import { PolicyChecker, type PolicyQuery, type PolicyVerdict } from '../../../src/portal/policy-checker';
+import { PortalFailure, PortalFailureKind } from '../../../src/portal/portal-failure';
 import { anAllowVerdict } from './policy-verdict.builder';
 
 type Behaviour =
@@ -33,7 +33,7 @@ export class FakePolicyChecker extends PolicyChecker {
     return this;
   }
 
-  fails(error: Error = AgentError.unavailable(PORTAL_DOWN)): this {
+  fails(error: Error = new PortalFailure(PortalFailureKind.Unreachable, PORTAL_DOWN)): this {
     this.behaviour = { kind: 'fail', error };
     return this;
   }

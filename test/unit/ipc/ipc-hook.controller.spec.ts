@@ -18,7 +18,7 @@ class FakeVpnSessions {
   readonly disconnects: DisconnectNotice[] = [];
   readonly hostUpdates: HostUpdateNotice[] = [];
 
-  connect(notice: ConnectNotice, deadline: DecisionDeadline = {}): Promise<ConnectDecision> {
+  connectFromOcserv(notice: ConnectNotice, deadline: DecisionDeadline = {}): Promise<ConnectDecision> {
     this.connects.push({ notice, deadline });
     return Promise.resolve(this.decision);
   }

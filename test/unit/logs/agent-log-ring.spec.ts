@@ -2,6 +2,7 @@ import {
   AgentLogRecord,
   AgentLogRing,
   DEFAULT_AGENT_LOG_RING_CAPACITY,
+  DEFAULT_AGENT_LOG_RING_MAX_BYTES,
   MAX_RAW_AGENT_LOG_LINE_CHARS,
 } from '../../../src/logs/agent-log-ring';
 import { anAgentLogLine } from './log-fakes';
@@ -28,6 +29,44 @@ describe(AgentLogRing.name, () => {
 
     expect(raws(sut)).toEqual(['c', 'd', 'e']);
     expect(sut.size).toBe(3);
+  });
+
+  describe('byte budget', () => {
+    /** A line of n ASCII characters costs 48 + n bytes (record, string header, characters). */
+    const LINE_FIXED_BYTES = 48;
+
+    it('evicts the oldest lines once their bytes pass the budget, before the count is reached', () => {
+      const sut = new AgentLogRing(10, 2 * (LINE_FIXED_BYTES + 100));
+      ['a', 'b', 'c'].forEach((letter) => sut.append(letter.repeat(100)));
+
+      expect(raws(sut)).toEqual(['b'.repeat(100), 'c'.repeat(100)]);
+      expect(sut.sizeBytes).toBe(2 * (LINE_FIXED_BYTES + 100));
+    });
+
+    it('keeps the newest line even when it alone is over the budget', () => {
+      const sut = new AgentLogRing(10, 100);
+      sut.append('a');
+      sut.append('b'.repeat(200));
+
+      expect(raws(sut)).toEqual(['b'.repeat(200)]);
+    });
+
+    it('holds 5,000 of the longest lines it takes within 16 MiB', () => {
+      const sut = new AgentLogRing();
+      const longest = 'x'.repeat(MAX_RAW_AGENT_LOG_LINE_CHARS);
+      for (let i = 0; i < DEFAULT_AGENT_LOG_RING_CAPACITY; i += 1) sut.append(longest);
+
+      expect(sut.sizeBytes).toBeLessThanOrEqual(DEFAULT_AGENT_LOG_RING_MAX_BYTES);
+      expect(DEFAULT_AGENT_LOG_RING_MAX_BYTES).toBe(16 * 1024 * 1024);
+      expect(sut.size).toBe(Math.floor(DEFAULT_AGENT_LOG_RING_MAX_BYTES / (LINE_FIXED_BYTES + MAX_RAW_AGENT_LOG_LINE_CHARS)));
+    });
+
+    it('gives the bytes of lines evicted by count back', () => {
+      const sut = new AgentLogRing(2, 10_000);
+      ['a', 'b', 'c'].forEach((line) => sut.append(line));
+
+      expect(sut.sizeBytes).toBe(2 * (LINE_FIXED_BYTES + 1));
+    });
   });
 
   it('numbers records in append order, across evictions', () => {

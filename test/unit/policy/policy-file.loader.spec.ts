@@ -79,7 +79,7 @@ describe(loadPolicyFile.name, () => {
     const path = file('empty.yaml', '');
 
     expect(policyErrorFrom(() => loadPolicyFile(path)).problems).toEqual([
-      '(top level): the policy is empty, expected a mapping with default:, users: and/or groups:',
+      '(top level): the policy is empty, expected a mapping with default:, users:, groups: and/or devices:',
     ]);
   });
 

@@ -52,7 +52,7 @@ describe(parsePolicyYaml.name, () => {
   describe('key paths in every message', () => {
     it('names an unknown top-level key and the keys allowed there', () => {
       expect(problemsOf('default: {allow: false}\nuser:\n  alice: {allow: true}\n')).toEqual([
-        'user: unknown key (known keys here: default, users, groups)',
+        'user: unknown key (known keys here: default, users, groups, devices)',
       ]);
     });
 
@@ -106,7 +106,7 @@ describe(parsePolicyYaml.name, () => {
       ['only comments', '# nothing here\n'],
       ['null', '~\n'],
     ])('refuses an %s document', (_name, yaml) => {
-      expect(problemsOf(yaml)).toEqual(['(top level): the policy is empty, expected a mapping with default:, users: and/or groups:']);
+      expect(problemsOf(yaml)).toEqual(['(top level): the policy is empty, expected a mapping with default:, users:, groups: and/or devices:']);
     });
 
     it.each([
@@ -114,7 +114,7 @@ describe(parsePolicyYaml.name, () => {
       ['a string', 'allow everyone\n', '"allow everyone"'],
       ['a number', '42\n', '42'],
     ])('refuses %s as the root', (_name, yaml, shown) => {
-      expect(problemsOf(yaml)).toEqual([`(top level): got ${shown}, expected a mapping with default:, users: and/or groups:`]);
+      expect(problemsOf(yaml)).toEqual([`(top level): got ${shown}, expected a mapping with default:, users:, groups: and/or devices:`]);
     });
 
     it('refuses names that do not fit the pattern, showing at most 60 characters of it', () => {

@@ -14,6 +14,9 @@ describe(evaluatePolicy.name, () => {
         staff: { allow: true, routes: ['10.20.0.0/16'] },
         contractors: { allow: false, deny_reason: 'contract ended', dns_servers: ['10.20.0.53'] },
       },
+      devices: {
+        'lost-laptop': { allow: false, deny_reason: 'device reported lost' },
+      },
     },
     '(test)',
   );
@@ -40,6 +43,16 @@ describe(evaluatePolicy.name, () => {
 
   it('gives a denied user entry without deny_reason a generic reason', () => {
     expect(evaluatePolicy(policy, { username: 'quiet', groupname: '' }).denyReason).toBe('denied by policy');
+  });
+
+  it("lets a device's entry win over the user's own entry", () => {
+    const sut = evaluatePolicy(policy, { username: 'alice', groupname: 'staff', device: 'lost-laptop' });
+
+    expect(sut).toMatchObject({ allowed: false, matched: 'device', denyReason: 'device reported lost', routes: [] });
+  });
+
+  it('ignores a device the policy does not list', () => {
+    expect(evaluatePolicy(policy, { username: 'alice', groupname: '', device: 'laptop-a' }).matched).toBe('user');
   });
 
   it("lets the user's own entry win over their group", () => {

@@ -1,5 +1,6 @@
 import { DecisionCache } from '../../../src/resilience/decision-cache';
-import type { DecisionSubject } from '../../../src/resilience/decision-key';
+import { decisionKey, type DecisionSubject } from '../../../src/resilience/decision-key';
+import { decisionHeapBytes } from '../../../src/resilience/decision-size';
 import { anAgentConfig, configServiceFor } from '../builders/agent-config.builder';
 import { FakeClock } from '../builders/fake-clock';
 import { aDenyVerdict, anAllowVerdict } from '../builders/policy-verdict.builder';
@@ -8,14 +9,14 @@ const FRESH_TTL_SECONDS = 60;
 const STALE_TTL_SECONDS = 600;
 
 function aSubject(overrides: Partial<DecisionSubject> = {}): DecisionSubject {
-  return { username: 'alice', groupname: 'staff', clientIp: '198.51.100.7', ...overrides };
+  return { username: 'alice', groupname: 'staff', clientIp: '198.51.100.7', device: 'vpns0', ...overrides };
 }
 
 describe(DecisionCache.name, () => {
   let clock: FakeClock;
   let sut: DecisionCache;
 
-  function aCache(cache: { enabled?: boolean; max_entries?: number } = {}): DecisionCache {
+  function aCache(cache: { enabled?: boolean; max_entries?: number; max_bytes?: number } = {}): DecisionCache {
     const config = anAgentConfig({
       authorization: {
         cache: { fresh_ttl_seconds: FRESH_TTL_SECONDS, stale_ttl_seconds: STALE_TTL_SECONDS, max_entries: 100, ...cache },
@@ -188,5 +189,66 @@ describe(DecisionCache.name, () => {
 
     await expect(sut.getStale(alice)).resolves.toEqual(anAllowVerdict());
     await expect(sut.getStale(bob)).resolves.toBeUndefined();
+  });
+
+  it('keys on the device too: a decision about one device does not answer for another', async () => {
+    await sut.put(aSubject({ device: 'laptop-a' }), anAllowVerdict());
+
+    await expect(sut.getFresh(aSubject({ device: 'laptop-b' }))).resolves.toBeUndefined();
+    await expect(sut.getStale(aSubject({ device: 'laptop-b' }))).resolves.toBeUndefined();
+    await expect(sut.getFresh(aSubject({ device: 'laptop-a' }))).resolves.toEqual(anAllowVerdict());
+  });
+
+  describe('byte budget (max_bytes)', () => {
+    const bigVerdict = anAllowVerdict({ routes: Array.from({ length: 100 }, (_, i) => `10.${i}.0.0/16`) });
+    const bytesOf = (subject: DecisionSubject) => decisionHeapBytes(decisionKey(subject), bigVerdict);
+
+    it('counts the estimated heap bytes of what it holds', async () => {
+      await sut.put(aSubject(), bigVerdict);
+
+      expect(sut.size).toEqual({ entries: 1, bytes: bytesOf(aSubject()) });
+    });
+
+    it('evicts the least recently used decisions once their bytes pass max_bytes, before max_entries is reached', async () => {
+      const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((username) => aSubject({ username }));
+      sut = aCache({ max_entries: 100, max_bytes: bytesOf(alice) * 2 + 10 });
+
+      for (const subject of [alice, bob, carol]) await sut.put(subject, bigVerdict);
+
+      await expect(sut.getStale(alice)).resolves.toBeUndefined();
+      await expect(sut.getFresh(bob)).resolves.toEqual(bigVerdict);
+      await expect(sut.getFresh(carol)).resolves.toEqual(bigVerdict);
+      expect(sut.size.bytes).toBeLessThanOrEqual(bytesOf(alice) * 2 + 10);
+    });
+
+    it('does not cache an answer larger than the whole budget, and keeps what it held', async () => {
+      sut = aCache({ max_bytes: bytesOf(aSubject()) - 1 });
+      await sut.put(aSubject({ username: 'bob' }), anAllowVerdict());
+
+      await sut.put(aSubject(), bigVerdict);
+
+      await expect(sut.getStale(aSubject())).resolves.toBeUndefined();
+      await expect(sut.getFresh(aSubject({ username: 'bob' }))).resolves.toEqual(anAllowVerdict());
+    });
+
+    it('gives the bytes of a replaced or expired decision back', async () => {
+      await sut.put(aSubject(), bigVerdict);
+      await sut.put(aSubject(), anAllowVerdict());
+      await sut.put(aSubject({ username: 'bob' }), bigVerdict);
+      clock.advanceSeconds(STALE_TTL_SECONDS);
+
+      await sut.getStale(aSubject({ username: 'bob' }));
+
+      expect(sut.size).toEqual({ entries: 1, bytes: decisionHeapBytes(decisionKey(aSubject()), anAllowVerdict()) });
+    });
+
+    it('estimates the largest answer the portal may give at no less than its measured ~190 KB', () => {
+      const largest = anAllowVerdict({
+        routes: Array.from({ length: 1024 }, (_, i) => `2001:db8:${i.toString(16)}::/64`),
+        metadata: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`.padEnd(1024, 'k'), 'v'.repeat(1024)])),
+      });
+
+      expect(decisionHeapBytes(decisionKey(aSubject()), largest)).toBeGreaterThan(190_000);
+    });
   });
 });

@@ -20,7 +20,7 @@ const CALL_TIMEOUT_MS = 1_500;
 const BREAKER_VOLUME_THRESHOLD = 3;
 
 /** The subject aConnectNotice() is about. */
-const ALICE: DecisionSubject = { username: 'alice', groupname: 'staff', clientIp: '198.51.100.7' };
+const ALICE: DecisionSubject = { username: 'alice', groupname: 'staff', clientIp: '198.51.100.7', device: 'vpns0' };
 
 /*
  * Real DecisionCache (on a FakeClock) and real PortalBreaker (opossum) over a
@@ -228,7 +228,7 @@ describe(PortalConnectionAuthorizer.name, () => {
       const decision = await sut.decide(aConnectNotice());
 
       expect(decision).toMatchObject({ allowed: false, source: 'fail-close', portalFailure: PORTAL_DOWN });
-      expect(decision.denyReason).toContain(PORTAL_DOWN);
+      expect(decision.denyReason).toBe('portal unreachable; fail mode close');
     });
 
     it('allows with fail_mode open, saying why', async () => {
