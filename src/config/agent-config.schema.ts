@@ -86,7 +86,7 @@ const sessionSchema = z
     ttl_seconds: positiveInt(30 * 24 * 3600).default(24 * 3600),
     max_sessions: positiveInt(10_000_000).default(100_000),
     /** Heap bytes of one session's metadata (docs/operations.md#memory); NotifyConnect over it is refused. */
-    max_metadata_bytes: positiveInt(1024 * 1024).default(4 * 1024),
+    max_metadata_bytes: positiveInt(1024 * 1024).default(16 * 1024),
     /** Heap bytes of all sessions' metadata together; a write past it is refused (RESOURCE_EXHAUSTED). */
     max_total_metadata_bytes: positiveInt(16 * 1024 * 1024 * 1024).default(128 * 1024 * 1024),
     cleanup_interval_seconds: positiveInt(24 * 3600).default(60),

@@ -47,7 +47,7 @@ describe(loadAgentConfig.name, () => {
       expect(config.session).toEqual({
         ttl_seconds: 86_400,
         max_sessions: 100_000,
-        max_metadata_bytes: 4096,
+        max_metadata_bytes: 16 * 1024,
         max_total_metadata_bytes: 128 * 1024 * 1024,
         cleanup_interval_seconds: 60,
         reconcile_interval_seconds: 30,
