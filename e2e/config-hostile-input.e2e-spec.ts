@@ -99,6 +99,17 @@ describe('agent process with a hostile or mistaken config file', () => {
     });
   });
 
+  describe('identity names (finding 11)', () => {
+    it.each(['URI:spiffe://example.org/portal', 'email:portal@example.com', 'spiffe://example.org/portal'])(
+      'exits 2 on the identity %j, which would match nothing, naming the typed forms',
+      async (name) => {
+        const result = await runToExit(`${tlsYaml()}  access:\n    identities:\n      "${name}": operator\n`);
+
+        expectConfigRefusal(result, `grpc.access.identities: got key "${name}", expected a certificate name, or one typed as cn:NAME, dns:NAME, ip:ADDRESS or uri:URI`);
+      },
+    );
+  });
+
   describe('echoed values (finding 9)', () => {
     const keyBody = () => keyPem.split('\n').filter((line) => line !== '' && !line.startsWith('-----'));
 

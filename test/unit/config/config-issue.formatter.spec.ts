@@ -52,6 +52,12 @@ describe(formatConfigIssues.name, () => {
     ]);
   });
 
+  it('says which typed identity names exist when a certificate-style prefix is used', () => {
+    expect(linesFor({ grpc: { access: { identities: { 'URI:spiffe://example.org/portal': 'operator' } } } })).toEqual([
+      'grpc.access.identities: got key "URI:spiffe://example.org/portal", expected a certificate name, or one typed as cn:NAME, dns:NAME, ip:ADDRESS or uri:URI (lower case; email and other SAN types grant no role)',
+    ]);
+  });
+
   it('shows the top level as "(top level)"', () => {
     expect(linesFor('text', z.strictObject({}))).toEqual(['(top level): got "text", expected object']);
   });
