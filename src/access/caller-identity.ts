@@ -1,11 +1,19 @@
 import type { PeerCertificate } from 'node:tls';
 
+/** A subjectAltName entry by type; `other` covers otherName, DirName, Registered ID and anything newer. */
+export type AltNameType = 'dns' | 'ip' | 'uri' | 'email' | 'other';
+
+export interface SubjectAltName {
+  readonly type: AltNameType;
+  readonly value: string;
+}
+
 /** Who is calling, as proven by the client certificate the TLS handshake verified. */
 export interface CallerIdentity {
-  /** Subject common name(s). */
+  /** Subject common name(s); a subject may carry several. */
   readonly commonNames: readonly string[];
-  /** subjectAltName values without their type prefix (DNS:, URI:, IP Address:, email:). */
-  readonly subjectAltNames: readonly string[];
+  /** subjectAltName entries, each with its type (access-policy.ts grants by type). */
+  readonly subjectAltNames: readonly SubjectAltName[];
   /** Short form for log lines: the first CN, else the first SAN, else "anonymous". */
   readonly display: string;
 }
@@ -22,28 +30,36 @@ export function identityFromCertificate(certificate: PeerCertificate | undefined
   return {
     commonNames,
     subjectAltNames,
-    display: commonNames[0] ?? subjectAltNames[0] ?? 'anonymous',
+    display: commonNames[0] ?? subjectAltNames[0]?.value ?? 'anonymous',
   };
 }
+
+/** The type names Node (OpenSSL's X509V3_EXT_print) writes before each entry. */
+const ALT_NAME_TYPES: Readonly<Record<string, AltNameType>> = {
+  DNS: 'dns',
+  'IP Address': 'ip',
+  URI: 'uri',
+  email: 'email',
+};
 
 /**
  * Node renders SANs as `DNS:a, URI:spiffe://x, IP Address:10.0.0.1`; values that
  * contain a comma or quote come JSON-quoted (Node >= 17.3, CVE-2021-44532).
  */
-export function parseSubjectAltName(text: string | undefined): string[] {
+export function parseSubjectAltName(text: string | undefined): SubjectAltName[] {
   if (text === undefined || text === '') {
     return [];
   }
-  const values: string[] = [];
+  const names: SubjectAltName[] = [];
   const entryPattern = /([A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:,\s*|$)/g;
   for (const match of text.matchAll(entryPattern)) {
     const raw = match[2] ?? '';
     const value = raw.startsWith('"') ? safeJsonString(raw) : raw.trim();
     if (value !== '') {
-      values.push(value);
+      names.push({ type: ALT_NAME_TYPES[(match[1] ?? '').trim()] ?? 'other', value });
     }
   }
-  return values;
+  return names;
 }
 
 function safeJsonString(quoted: string): string {

@@ -1,11 +1,13 @@
-import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { AgentConfig, agentConfigSchema } from './agent-config.schema';
 import { loadPolicyFile } from '../policy/policy-file.loader';
 import { checkSocketDirectory } from '../ipc/socket-file/socket-directory-trust';
+import { readBoundedTextFile } from './bounded-file.reader';
 import { ConfigError } from './config-error';
-import { formatConfigIssues } from './config-issue.formatter';
+import { formatConfigIssues, showValue } from './config-issue.formatter';
+import { MAX_CONFIG_FILE_BYTES, MAX_CONFIG_YAML_ALIAS_COUNT, MAX_PEM_FILE_BYTES } from './config-limits.constant';
+import { parseYamlText } from './yaml-text.parser';
 import { CONFIG_PATH_ENV, DEFAULT_CONFIG_PATH, ENV_OVERRIDES, ENV_PREFIX } from './config-sources.constant';
 
 export interface ConfigSources {
@@ -63,20 +65,20 @@ function configPathFrom({ argv, env }: ConfigSources): string {
 }
 
 function readYamlFile(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+  const file = readBoundedTextFile(path, MAX_CONFIG_FILE_BYTES);
+  if (!file.ok) {
     throw new ConfigError(path, [
-      `config file: ${reason}; pass --config PATH or set ${CONFIG_PATH_ENV} (default ${DEFAULT_CONFIG_PATH})`,
+      `config file: ${file.reason}; pass --config PATH or set ${CONFIG_PATH_ENV} (default ${DEFAULT_CONFIG_PATH})`,
     ]);
   }
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  if (document.errors.length > 0) {
-    throw new ConfigError(path, document.errors.map((error) => `YAML syntax: ${error.message.split('\n')[0]}`));
+  const parsed = parseYamlText(file.text, {
+    maxAliasCount: MAX_CONFIG_YAML_ALIAS_COUNT,
+    aliasAdvice: 'write the value out where it is used',
+  });
+  if (!parsed.ok) {
+    throw new ConfigError(path, parsed.problems);
   }
-  const value: unknown = document.toJS();
+  const value = parsed.value;
   if (value === null || value === undefined) {
     return {};
   }
@@ -149,7 +151,7 @@ function checkReferencedFiles(config: AgentConfig, configPath: string): string[]
     );
   }
   if (config.authorization.mode === 'local') {
-    problems.push(checkPolicyFile(config.authorization.local.policy_file));
+    problems.push(...checkPolicyFile(config.authorization.local.policy_file));
   }
   if (config.ipc.enabled) {
     // The hook believes whoever listens at this path: nobody else may be able to bind it.
@@ -159,14 +161,19 @@ function checkReferencedFiles(config: AgentConfig, configPath: string): string[]
 }
 
 /** authorization.mode "local" decides from this file: it must load now, not at the first connection. */
-function checkPolicyFile(path: string): string | undefined {
+function checkPolicyFile(path: string): string[] {
   try {
     loadPolicyFile(path);
-    return undefined;
+    return [];
   } catch (error) {
-    return `authorization.local.policy_file: ${(error as Error).message}`;
+    if (!(error instanceof ConfigError)) throw error;
+    // One line per problem, each naming the key, rather than a list nested in a list item.
+    return error.problems.map((problem) => `authorization.local.policy_file: ${showValue(path, SHOWN_PATH_MAX_CHARS)}: ${problem}`);
   }
 }
+
+/** Paths are shown longer than other values: the end of a path is usually the part that is wrong. */
+const SHOWN_PATH_MAX_CHARS = 256;
 
 /** Exact PEM headers: a CERTIFICATE REQUEST is not a certificate, an ENCRYPTED key cannot be loaded unattended. */
 const CERTIFICATE_PEM = { pattern: /^-----BEGIN CERTIFICATE-----$/m, header: '"-----BEGIN CERTIFICATE-----" line' };
@@ -182,26 +189,24 @@ function checkPemFile(
   expected: string,
   configPath: string,
 ): string | undefined {
+  const shown = showValue(path, SHOWN_PATH_MAX_CHARS);
   if (!isAbsolute(path)) {
-    return `${key}: got ${JSON.stringify(path)}, expected an absolute path (relative paths depend on the working directory; config is ${configPath})`;
+    return `${key}: got ${shown}, expected an absolute path (relative paths depend on the working directory; config is ${configPath})`;
   }
   try {
     accessSync(path, fsConstants.R_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'not readable by the agent' : code;
-    return `${key}: ${JSON.stringify(path)}: ${reason}, expected ${expected}`;
+    return `${key}: ${shown}: ${reason}, expected ${expected}`;
   }
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    // accessSync(R_OK) passes for a directory; reading it is what fails.
-    const code = (error as NodeJS.ErrnoException).code;
-    return `${key}: ${JSON.stringify(path)}: ${code === 'EISDIR' ? 'not a file' : code}, expected ${expected}`;
+  // accessSync(R_OK) passes for a directory, a FIFO and /dev/zero; the bounded read refuses them.
+  const file = readBoundedTextFile(path, MAX_PEM_FILE_BYTES);
+  if (!file.ok) {
+    return `${key}: ${shown}: ${file.reason}, expected ${expected}`;
   }
-  if (!marker.pattern.test(text)) {
-    return `${key}: ${JSON.stringify(path)} does not contain ${expected} (no ${marker.header})`;
+  if (!marker.pattern.test(file.text)) {
+    return `${key}: ${shown} does not contain ${expected} (no ${marker.header})`;
   }
   return undefined;
 }

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { parseIdentityName } from '../access/identity-name';
 import { GRANTABLE_ROLES, Role } from '../access/role.enum';
 import { isIpAddress, isIpNetwork } from '../validation/ip-network';
 import { DEFAULT_ALLOWED_OCCTL_COMMANDS, OCCTL_COMMAND_NAMES } from '../occtl/occtl-command.catalog';
@@ -47,7 +48,16 @@ const tlsSchema = z
 const accessSchema = z
   .strictObject({
     identities: z
-      .record(z.string().min(1, { error: 'expected a certificate CN or SAN value' }), z.enum(GRANTABLE_ROLES))
+      .record(
+        z
+          .string()
+          .min(1, { error: 'expected a certificate CN or SAN value' })
+          .superRefine((name, ctx) => {
+            const parsed = parseIdentityName(name);
+            if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem });
+          }),
+        z.enum(GRANTABLE_ROLES),
+      )
       .default({}),
     default_role: z.enum(Role).default(Role.None),
     insecure_role: z.enum(Role).default(Role.Reader),

@@ -6,7 +6,14 @@ import { z } from 'zod';
  * these in `journalctl -u ocserv-agent`, so they must stand on their own.
  */
 
-const SHOWN_VALUE_MAX_LENGTH = 60;
+/** Longer values are cut: an echoed value names the mistake, it need not reproduce it. */
+const SHOWN_VALUE_MAX_CHARS = 64;
+
+export const KEY_MATERIAL_NOT_SHOWN = '<value looks like key material; not shown>';
+
+/** A PEM block, or a base64 run as long as a 30-byte secret with the mix of cases and digits base64 gives. */
+const PEM_MARKER = /-----BEGIN/;
+const BASE64_RUN = /[A-Za-z0-9+/]{40,}/g;
 
 export function formatConfigIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType): string[] {
   return issues.flatMap((issue) => formatIssue(issue, schema));
@@ -19,7 +26,7 @@ function formatIssue(issue: z.core.$ZodIssue, schema: z.ZodType): string[] {
     case 'unrecognized_keys': {
       const known = knownKeysAt(schema, issue.path);
       const hint = known.length > 0 ? ` (known keys here: ${known.join(', ')})` : '';
-      return issue.keys.map((unknown) => `${joinKey(key, unknown)}: unknown key${hint}`);
+      return issue.keys.map((unknown) => `${joinKey(key, showName(unknown))}: unknown key${hint}`);
     }
     case 'invalid_type':
       return input === undefined
@@ -41,7 +48,7 @@ function formatIssue(issue: z.core.$ZodIssue, schema: z.ZodType): string[] {
 }
 
 function dottedKey(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? '(top level)' : path.map(String).join('.');
+  return path.length === 0 ? '(top level)' : path.map((segment) => showName(String(segment))).join('.');
 }
 
 function joinKey(parent: string, child: string): string {
@@ -52,12 +59,37 @@ function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
-export function showValue(value: unknown): string {
+/**
+ * A rejected value as error messages show it: JSON-quoted (a newline cannot
+ * forge a second line), cut past `maxChars` with its full length, and never
+ * anything that looks like key material, since these lines reach the journal.
+ * Hiding a value that only resembles a key costs a less helpful message, nothing more.
+ */
+export function showValue(value: unknown, maxChars = SHOWN_VALUE_MAX_CHARS): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > SHOWN_VALUE_MAX_LENGTH ? `${text.slice(0, SHOWN_VALUE_MAX_LENGTH)}…` : text;
+  if (typeof value !== 'string') return String(value);
+  if (looksLikeKeyMaterial(value)) return KEY_MATERIAL_NOT_SHOWN;
+  const chars = [...value];
+  // The same shape as echoValue in validation/ (gRPC and IPC errors): `"abc…" (500 chars)`.
+  return chars.length > maxChars ? `${JSON.stringify(`${chars.slice(0, maxChars).join('')}…`)} (${chars.length} chars)` : JSON.stringify(value);
+}
+
+/** A key name from the file, shown bare (`grpc.lisen`) but cut and screened like a value. */
+export function showName(name: string): string {
+  if (looksLikeKeyMaterial(name)) return KEY_MATERIAL_NOT_SHOWN;
+  const chars = [...name];
+  const cut = chars.length > SHOWN_VALUE_MAX_CHARS ? `${chars.slice(0, SHOWN_VALUE_MAX_CHARS).join('')}… (${chars.length} chars)` : name;
+  return JSON.stringify(cut).slice(1, -1);
+}
+
+export function looksLikeKeyMaterial(text: string): boolean {
+  if (PEM_MARKER.test(text)) return true;
+  for (const [run] of text.matchAll(BASE64_RUN)) {
+    if (/[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run)) return true;
+  }
+  return false;
 }
 
 /** The keys an object schema accepts at `path`, looking through default/prefault/optional wrappers. */

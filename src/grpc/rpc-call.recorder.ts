@@ -53,7 +53,7 @@ export class RpcCallRecorder {
         msg: 'audit',
         audit: true,
         caller: outcome.caller.identity.display,
-        caller_names: [...new Set([...outcome.caller.identity.commonNames, ...outcome.caller.identity.subjectAltNames])],
+        caller_names: [...new Set([...outcome.caller.identity.commonNames, ...outcome.caller.identity.subjectAltNames.map((san) => san.value)])],
         role: outcome.caller.role,
         method: outcome.method,
         target: outcome.auditTarget,

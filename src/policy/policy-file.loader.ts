@@ -1,5 +1,5 @@
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { readBoundedTextFile } from '../config/bounded-file.reader';
 import { showValue } from '../config/config-issue.formatter';
 import type { Policy, PolicyRule } from './policy';
 import { PolicyFile, PolicyFileEntry, policyFileSchema } from './policy-file.schema';
@@ -43,35 +43,11 @@ export function parsePolicy(document: unknown, source: string): Policy {
 }
 
 function readPolicyText(path: string): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw new PolicyFileError(path, [`policy file: ${fileErrorReason(error)}, expected a readable YAML policy file`]);
+  const file = readBoundedTextFile(path, MAX_POLICY_FILE_BYTES);
+  if (!file.ok) {
+    throw new PolicyFileError(path, [`policy file: ${file.reason}, expected a readable YAML policy file`]);
   }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) {
-      throw new PolicyFileError(path, ['policy file: not a regular file, expected a YAML policy file']);
-    }
-    if (stat.size > MAX_POLICY_FILE_BYTES) {
-      throw new PolicyFileError(path, [`policy file: ${stat.size} bytes, expected at most ${MAX_POLICY_FILE_BYTES}`]);
-    }
-    return readFileSync(fd, 'utf8');
-  } catch (error) {
-    if (error instanceof PolicyFileError) throw error;
-    throw new PolicyFileError(path, [`policy file: ${fileErrorReason(error)}`]);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fileErrorReason(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'file not found';
-  if (code === 'EACCES') return 'not readable (permission denied)';
-  if (code === 'EISDIR') return 'is a directory';
-  return code ?? String(error);
+  return file.text;
 }
 
 function yamlToValue(text: string, source: string): unknown {

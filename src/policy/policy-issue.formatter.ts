@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatConfigIssues, showValue } from '../config/config-issue.formatter';
+import { formatConfigIssues, showName, showValue } from '../config/config-issue.formatter';
 import { POLICY_ENTRY_KEYS, POLICY_FILE_KEYS, policyFileSchema } from './policy-file.schema';
 
 /*
@@ -12,15 +12,15 @@ export function formatPolicyIssues(issues: readonly z.core.$ZodIssue[]): string[
   return issues.flatMap((issue) => {
     if (issue.code === 'invalid_type' && (issue.expected === 'record' || issue.expected === 'object')) {
       const input = (issue as { input?: unknown }).input;
-      const at = issue.path.length === 0 ? '(top level)' : issue.path.map(String).join('.');
+      const at = issue.path.length === 0 ? '(top level)' : issue.path.map((segment) => showName(String(segment))).join('.');
       return [input === undefined ? `${at}: missing, expected a mapping` : `${at}: got ${showValue(input)}, expected a mapping`];
     }
     if (issue.code !== 'unrecognized_keys') {
       return formatConfigIssues([issue], policyFileSchema);
     }
     const known = issue.path.length === 0 ? POLICY_FILE_KEYS : POLICY_ENTRY_KEYS;
-    const at = issue.path.map(String);
-    return issue.keys.map((key) => `${[...at, key].join('.')}: unknown key (known keys here: ${known.join(', ')})`);
+    const at = issue.path.map((segment) => showName(String(segment)));
+    return issue.keys.map((key) => `${[...at, showName(key)].join('.')}: unknown key (known keys here: ${known.join(', ')})`);
   });
 }
 

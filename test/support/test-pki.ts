@@ -22,6 +22,11 @@ export interface TestPki {
   readonly server: CertPair;
   /** Client certificates signed by the trusted CA, by common name. */
   client(commonName: string, subjectAltNames?: readonly string[]): CertPair;
+  /**
+   * A client certificate with any subject, written as openssl's -subj
+   * (`/CN=a/CN=b` gives two CNs), signed by the trusted CA.
+   */
+  clientWithSubject(subject: string, subjectAltNames?: readonly string[]): CertPair;
   /** A client certificate with this CN signed by an unrelated CA. */
   foreignClient(commonName: string): CertPair;
 }
@@ -45,7 +50,7 @@ function issue(
   dir: string,
   ca: { certFile: string; keyFile: string },
   fileStem: string,
-  commonName: string,
+  subject: string,
   subjectAltNames: readonly string[],
   usage: 'serverAuth' | 'clientAuth',
 ): CertPair {
@@ -54,7 +59,7 @@ function issue(
   const certFile = join(dir, `${fileStem}.crt`);
   const extFile = join(dir, `${fileStem}.ext`);
   openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', csrFile,
-    '-subj', `/CN=${commonName}`], dir);
+    '-subj', subject], dir);
   const extensions = [`extendedKeyUsage=${usage}`, 'basicConstraints=CA:FALSE'];
   if (subjectAltNames.length > 0) {
     extensions.push(`subjectAltName=${subjectAltNames.join(',')}`);
@@ -68,7 +73,7 @@ function issue(
 export function createTestPki(dir: string): TestPki {
   const ca = makeCa(dir, 'test-ca');
   const foreignCa = makeCa(dir, 'foreign-ca');
-  const server = issue(dir, ca, 'server', 'ocserv-agent', ['IP:127.0.0.1', 'DNS:localhost'], 'serverAuth');
+  const server = issue(dir, ca, 'server', '/CN=ocserv-agent', ['IP:127.0.0.1', 'DNS:localhost'], 'serverAuth');
   const clients = new Map<string, CertPair>();
   let serial = 0;
   return {
@@ -81,14 +86,18 @@ export function createTestPki(dir: string): TestPki {
       let pair = clients.get(key);
       if (pair === undefined) {
         serial += 1;
-        pair = issue(dir, ca, `client-${serial}`, commonName, subjectAltNames, 'clientAuth');
+        pair = issue(dir, ca, `client-${serial}`, `/CN=${commonName}`, subjectAltNames, 'clientAuth');
         clients.set(key, pair);
       }
       return pair;
     },
+    clientWithSubject(subject, subjectAltNames = []) {
+      serial += 1;
+      return issue(dir, ca, `client-${serial}`, subject, subjectAltNames, 'clientAuth');
+    },
     foreignClient(commonName) {
       serial += 1;
-      return issue(dir, foreignCa, `foreign-${serial}`, commonName, [], 'clientAuth');
+      return issue(dir, foreignCa, `foreign-${serial}`, `/CN=${commonName}`, [], 'clientAuth');
     },
   };
 }

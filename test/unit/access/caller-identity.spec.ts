@@ -17,17 +17,25 @@ describe('caller-identity', () => {
       expect(parseSubjectAltName('')).toEqual([]);
     });
 
-    it('strips the type prefix of each entry', () => {
+    it('types each entry by its prefix', () => {
       expect(parseSubjectAltName('DNS:portal.example.com, URI:spiffe://example.org/portal, IP Address:10.0.0.1, email:ops@example.com')).toEqual([
-        'portal.example.com',
-        'spiffe://example.org/portal',
-        '10.0.0.1',
-        'ops@example.com',
+        { type: 'dns', value: 'portal.example.com' },
+        { type: 'uri', value: 'spiffe://example.org/portal' },
+        { type: 'ip', value: '10.0.0.1' },
+        { type: 'email', value: 'ops@example.com' },
+      ]);
+    });
+
+    it('types othername, DirName and Registered ID entries as other', () => {
+      expect(parseSubjectAltName('othername:<unsupported>, DirName:CN=x, Registered ID:1.2.3').map((san) => san.type)).toEqual([
+        'other',
+        'other',
+        'other',
       ]);
     });
 
     it('reads every entry of the list Node renders, decoding JSON-quoted values', () => {
-      expect(parseSubjectAltName(NODE_RENDERED_SANS)).toEqual([
+      expect(parseSubjectAltName(NODE_RENDERED_SANS).map((san) => san.value)).toEqual([
         'a,b',
         'portal.example.com',
         'spiffe://example.org/portal',
@@ -39,11 +47,11 @@ describe('caller-identity', () => {
     });
 
     it('keeps a quoted value that embeds ", DNS:name" as one value, so it cannot smuggle a second name', () => {
-      expect(parseSubjectAltName('DNS:"evil, DNS:portal-admin"')).toEqual(['evil, DNS:portal-admin']);
+      expect(parseSubjectAltName('DNS:"evil, DNS:portal-admin"')).toEqual([{ type: 'dns', value: 'evil, DNS:portal-admin' }]);
     });
 
     it('decodes escaped quotes inside a quoted value', () => {
-      expect(parseSubjectAltName('DNS:"say \\"hi\\", ok"')).toEqual(['say "hi", ok']);
+      expect(parseSubjectAltName('DNS:"say \\"hi\\", ok"')).toEqual([{ type: 'dns', value: 'say "hi", ok' }]);
     });
   });
 
@@ -59,7 +67,7 @@ describe('caller-identity', () => {
     it('takes the CN and the SANs, and shows the CN', () => {
       expect(identityFromCertificate(aPeerCertificate({ CN: 'portal-admin', O: 'Example' }, 'DNS:portal.example.com'))).toEqual({
         commonNames: ['portal-admin'],
-        subjectAltNames: ['portal.example.com'],
+        subjectAltNames: [{ type: 'dns', value: 'portal.example.com' }],
         display: 'portal-admin',
       });
     });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { agentConfigSchema } from '../../../src/config/agent-config.schema';
-import { formatConfigIssues, showValue } from '../../../src/config/config-issue.formatter';
+import { formatConfigIssues, KEY_MATERIAL_NOT_SHOWN, showName, showValue } from '../../../src/config/config-issue.formatter';
+import { DUMMY_PRIVATE_KEY_PEM } from '../builders/config-workspace';
 
 /** The lines an operator would read for `input` checked against `schema`. */
 function linesFor(input: unknown, schema: z.ZodType = agentConfigSchema): string[] {
@@ -51,6 +52,12 @@ describe(formatConfigIssues.name, () => {
     ]);
   });
 
+  it('says which typed identity names exist when a certificate-style prefix is used', () => {
+    expect(linesFor({ grpc: { access: { identities: { 'URI:spiffe://example.org/portal': 'operator' } } } })).toEqual([
+      'grpc.access.identities: got key "URI:spiffe://example.org/portal", expected a certificate name, or one typed as cn:NAME, dns:NAME, ip:ADDRESS or uri:URI (lower case; email and other SAN types grant no role)',
+    ]);
+  });
+
   it('shows the top level as "(top level)"', () => {
     expect(linesFor('text', z.strictObject({}))).toEqual(['(top level): got "text", expected object']);
   });
@@ -69,11 +76,54 @@ describe(showValue.name, () => {
     expect(showValue(value)).toBe(shown);
   });
 
-  it('cuts a long value to 60 characters and an ellipsis', () => {
-    expect(showValue('x'.repeat(500))).toBe(`"${'x'.repeat(59)}…`);
+  it('cuts a long value to 64 characters, an ellipsis and its length', () => {
+    expect(showValue('x'.repeat(500))).toBe(`"${'x'.repeat(64)}…" (500 chars)`);
+  });
+
+  it('cuts at a caller-chosen length', () => {
+    expect(showValue('/'.repeat(300), 256)).toBe(`"${'/'.repeat(256)}…" (300 chars)`);
+  });
+
+  it('counts and cuts characters, not UTF-16 halves', () => {
+    expect(showValue('😀'.repeat(65))).toBe(`"${'😀'.repeat(64)}…" (65 chars)`);
+  });
+
+  it.each([
+    ['a PEM private key', DUMMY_PRIVATE_KEY_PEM],
+    ['a PEM header alone', 'x -----BEGIN EC PRIVATE KEY----- y'],
+    ['a base64 run', 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg'],
+    ['a base64 run inside other text', 'key=MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg;'],
+  ])('does not show %s', (_name, value) => {
+    expect(showValue(value)).toBe(KEY_MATERIAL_NOT_SHOWN);
+  });
+
+  it.each([
+    '/etc/ocserv-agent/tls/server.key',
+    '/var/lib/ocserv-agent/certs/0123456789abcdef0123456789abcdef01234567.pem',
+    'portal.example.com',
+  ])('shows a path or name that is not key material: %s', (value) => {
+    expect(showValue(value, 256)).toBe(JSON.stringify(value));
   });
 
   it('escapes a newline so one problem stays one line', () => {
     expect(showValue('a\nb')).toBe('"a\\nb"');
+  });
+});
+
+describe(showName.name, () => {
+  it('shows a key bare', () => {
+    expect(showName('lisen')).toBe('lisen');
+  });
+
+  it('cuts a long key with its length', () => {
+    expect(showName('k'.repeat(100))).toBe(`${'k'.repeat(64)}… (100 chars)`);
+  });
+
+  it('escapes a newline in a key', () => {
+    expect(showName('a\nb')).toBe('a\\nb');
+  });
+
+  it('does not show a key that looks like key material', () => {
+    expect(showName('MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg')).toBe(KEY_MATERIAL_NOT_SHOWN);
   });
 });

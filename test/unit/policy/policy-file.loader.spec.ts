@@ -51,7 +51,7 @@ describe(loadPolicyFile.name, () => {
 
   it('refuses a directory', () => {
     expect(policyErrorFrom(() => loadPolicyFile(dir)).problems).toEqual([
-      'policy file: not a regular file, expected a YAML policy file',
+      'policy file: not a file, expected a readable YAML policy file',
     ]);
   });
 
@@ -59,7 +59,7 @@ describe(loadPolicyFile.name, () => {
     const path = file('huge.yaml', Buffer.alloc(MAX_POLICY_FILE_BYTES + 1, 0x20));
 
     expect(policyErrorFrom(() => loadPolicyFile(path)).problems).toEqual([
-      `policy file: ${MAX_POLICY_FILE_BYTES + 1} bytes, expected at most ${MAX_POLICY_FILE_BYTES}`,
+      `policy file: ${MAX_POLICY_FILE_BYTES + 1} bytes, more than the ${MAX_POLICY_FILE_BYTES} allowed, expected a readable YAML policy file`,
     ]);
   });
 
@@ -71,7 +71,7 @@ describe(loadPolicyFile.name, () => {
     chmodSync(path, 0o000);
 
     expect(policyErrorFrom(() => loadPolicyFile(path)).problems).toEqual([
-      'policy file: not readable (permission denied), expected a readable YAML policy file',
+      'policy file: not readable by the agent, expected a readable YAML policy file',
     ]);
   });
 

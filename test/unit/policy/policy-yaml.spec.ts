@@ -117,10 +117,10 @@ describe(parsePolicyYaml.name, () => {
       expect(problemsOf(yaml)).toEqual([`(top level): got ${shown}, expected a mapping with default:, users:, groups: and/or devices:`]);
     });
 
-    it('refuses names that do not fit the pattern, showing at most 60 characters of it', () => {
+    it('refuses names that do not fit the pattern, showing at most 64 characters of it and its length', () => {
       const long = 'a'.repeat(65);
       expect(problemsOf(`users:\n  "${long}": {allow: true}\n  "-rf": {allow: true}\n  "a b": {allow: true}\n  "élodie": {allow: true}\n`)).toEqual([
-        `users: got key "${'a'.repeat(59)}…, expected 1-64 characters of A-Z a-z 0-9 . _ @ + -, not starting with . or -`,
+        `users: got key "${'a'.repeat(64)}…" (65 chars), expected 1-64 characters of A-Z a-z 0-9 . _ @ + -, not starting with . or -`,
         'users: got key "-rf", expected 1-64 characters of A-Z a-z 0-9 . _ @ + -, not starting with . or -',
         'users: got key "a b", expected 1-64 characters of A-Z a-z 0-9 . _ @ + -, not starting with . or -',
         'users: got key "élodie", expected 1-64 characters of A-Z a-z 0-9 . _ @ + -, not starting with . or -',
