@@ -19,6 +19,7 @@ import {
 } from '../generated/agent/v1/agent';
 import { GrpcEdge } from '../grpc/grpc-edge.decorator';
 import { grpcStreamDemand } from '../grpc/grpc-stream-demand';
+import { ServerStreaming } from '../grpc/server-streaming.decorator';
 import { Audited, RequiresRole } from '../grpc/rpc-access.decorator';
 import { LogStreamService } from '../logs/log-stream.service';
 import {
@@ -67,6 +68,7 @@ export class AgentServiceGrpcController implements AgentServiceController {
   }
 
   @RequiresRole(Role.Reader)
+  @ServerStreaming()
   streamLogs(request: LogStreamRequest, _metadata?: Metadata, call?: ServerWritableStream<LogStreamRequest, LogEntry>): Observable<LogEntry> {
     // defer: a bad request fails the stream instead of throwing out of the handler.
     // The call's flow control paces the source: Nest's writer would queue every line for a reader that does not read.

@@ -10,12 +10,9 @@ import { grpcCallOf, grpcMethodOf, msUntilDeadline } from './grpc-call';
 import { grpcStatusName } from './grpc-status.map';
 import { GrpcWireError } from './grpc-wire-error';
 import { RpcCallRecorder } from './rpc-call.recorder';
+import { SERVER_STREAMING_KEY } from './server-streaming.decorator';
 
 type ServerStreamCall = ReturnType<typeof grpcCallOf> & Writable;
-
-function isServerStream(call: ReturnType<typeof grpcCallOf>): call is ServerStreamCall {
-  return typeof (call as unknown as Partial<Writable>).write === 'function';
-}
 
 /**
  * Wraps every admitted gRPC call:
@@ -41,6 +38,7 @@ export class GrpcCallInterceptor implements NestInterceptor {
     const method = grpcMethodOf(context);
     const caller = this.callers.resolve(call);
     const auditTarget = auditTargetOf(context, this.reflector);
+    const streaming = this.reflector.get<boolean | undefined>(SERVER_STREAMING_KEY, context.getHandler()) === true;
     let failure: GrpcWireError | undefined;
 
     let recorded = false;
@@ -87,8 +85,8 @@ export class GrpcCallInterceptor implements NestInterceptor {
         if (!settled) {
           failure ??= this.cancellationError(call);
         }
-        if (failure === undefined && isServerStream(call)) {
-          this.finishOnceDelivered(call, finish, (error) => (failure ??= error));
+        if (failure === undefined && streaming) {
+          this.finishOnceDelivered(call as ServerStreamCall, finish, (error) => (failure ??= error));
         } else {
           finish();
         }

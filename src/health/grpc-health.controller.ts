@@ -10,6 +10,7 @@ import {
 import { GrpcEdge } from '../grpc/grpc-edge.decorator';
 import { AnyVerifiedCaller } from '../grpc/rpc-access.decorator';
 import { ServingState } from './serving-state';
+import { ServerStreaming } from '../grpc/server-streaming.decorator';
 
 /** Services a health probe may name; "" means the whole server. */
 const KNOWN_SERVICES = new Set(['', 'agent.v1.AgentService', 'agent.v1.VPNAgentService']);
@@ -31,6 +32,7 @@ export class GrpcHealthController {
 
   @GrpcMethod('Health', 'Watch')
   @AnyVerifiedCaller()
+  @ServerStreaming()
   watch(request: HealthCheckRequest): Observable<HealthCheckResponse> {
     const known = KNOWN_SERVICES.has(request.service);
     return this.state.changes().pipe(

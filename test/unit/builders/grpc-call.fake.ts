@@ -5,6 +5,7 @@ import type { PeerCertificate } from 'node:tls';
 import { Role } from '../../../src/access/role.enum';
 import type { RpcCallRecorder, RpcOutcome } from '../../../src/grpc/rpc-call.recorder';
 import { AnyVerifiedCaller, Audited, RequiresRole } from '../../../src/grpc/rpc-access.decorator';
+import { ServerStreaming } from '../../../src/grpc/server-streaming.decorator';
 import { anAgentConfig, configServiceFor } from './agent-config.builder';
 import { CallerResolver } from '../../../src/grpc/caller-resolver.service';
 
@@ -84,11 +85,15 @@ export class FakeVpnController {
   @AnyVerifiedCaller()
   check(): void {}
 
+  @RequiresRole(Role.Reader)
+  @ServerStreaming()
+  streamLogs(): void {}
+
   /** A handler someone forgot to give a role. */
   undeclared(): void {}
 }
 
-export type FakeHandlerName = 'notifyConnect' | 'getActiveSessions' | 'check' | 'undeclared';
+export type FakeHandlerName = 'notifyConnect' | 'getActiveSessions' | 'check' | 'streamLogs' | 'undeclared';
 
 /** The ExecutionContext Nest builds for a gRPC handler: args are (request, metadata, call). */
 export function aGrpcExecutionContext(

@@ -128,7 +128,7 @@ describe(GrpcCallInterceptor.name, () => {
   describe('a server stream whose source completed', () => {
     it('records OK only once grpc-js has written every message', async () => {
       const call = new FakeStreamCall({ commonName: CALLERS.operator });
-      await lastValueFrom(intercept(call, aHandler(of(1, 2))));
+      await lastValueFrom(intercept(call, aHandler(of(1, 2)), 'streamLogs'));
       expect(recorder.record).not.toHaveBeenCalled();
 
       call.deliverAll();
@@ -139,7 +139,7 @@ describe(GrpcCallInterceptor.name, () => {
 
     it('records CANCELLED when the client goes away with messages still unwritten', async () => {
       const call = new FakeStreamCall({ commonName: CALLERS.operator });
-      await lastValueFrom(intercept(call, aHandler(of(1, 2))));
+      await lastValueFrom(intercept(call, aHandler(of(1, 2)), 'streamLogs'));
 
       call.cancelByClient();
       call.deliverAll();
@@ -148,9 +148,16 @@ describe(GrpcCallInterceptor.name, () => {
       expect(recorder.record.mock.calls[0]?.[0]).toMatchObject({ code: 'CANCELLED' });
     });
 
-    it('records CANCELLED when the call closes without finishing', async () => {
+    it('records a unary call at once although grpc-js hands it the same writable call', async () => {
       const call = new FakeStreamCall({ commonName: CALLERS.operator });
       await lastValueFrom(intercept(call, aHandler(of(1))));
+
+      expect(recorder.record.mock.calls[0]?.[0]).toMatchObject({ code: 'OK' });
+    });
+
+    it('records CANCELLED when the call closes without finishing', async () => {
+      const call = new FakeStreamCall({ commonName: CALLERS.operator });
+      await lastValueFrom(intercept(call, aHandler(of(1)), 'streamLogs'));
 
       call.emit('close');
 
