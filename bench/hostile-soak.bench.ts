@@ -78,6 +78,7 @@ interface Counters {
   padded_hooks: number;
   streams_opened: number;
   streams_cancelled: number;
+  streams_ended_by_agent: number;
   streams_refused_over_cap: number;
   streams_over_cap_attempts: number;
   random_frame_connections: number;
@@ -100,6 +101,7 @@ const counters: Counters = {
   padded_hooks: 0,
   streams_opened: 0,
   streams_cancelled: 0,
+  streams_ended_by_agent: 0,
   streams_refused_over_cap: 0,
   streams_over_cap_attempts: 0,
   random_frame_connections: 0,
@@ -216,8 +218,17 @@ class StreamPool {
     }
   }
 
-  /** Cancels a quarter of each source's streams, tries one over the cap, refills. */
+  /** Drops streams that ended, refills to the cap, tries one over it, then cancels a quarter of each source's. */
   async churn(): Promise<void> {
+    for (const [source, streams] of this.open) {
+      const ended = await Promise.all(streams.map((stream) => Promise.race([stream.status.then(() => true), sleep(0).then(() => false)])));
+      const live = streams.filter((_, i) => !ended[i]);
+      counters.streams_ended_by_agent += streams.length - live.length;
+      streams.splice(0, streams.length, ...live);
+    }
+    this.fill();
+    // The agent has to hear the new streams before one more can be over the cap.
+    await sleep(500);
     for (const [source, streams] of this.open) {
       counters.streams_over_cap_attempts += 1;
       const extra = this.openOne(source, true);
@@ -229,9 +240,7 @@ class StreamPool {
         counters.streams_cancelled += 1;
       }
     }
-    // A cancelled stream frees its slot once the agent hears the reset.
-    await sleep(300);
-    this.fill();
+    // A cancelled stream frees its slot once the agent hears the reset; the next round refills.
   }
 
   closeAll(): void {
@@ -360,8 +369,9 @@ async function main(): Promise<void> {
   const { grpcPort } = await agent.started();
   const operator = connectAgent(grpcPort, mtlsCredentials(pki, pki.client(TEST_IDENTITIES.operator)));
   try {
-    // Idle: warm the portal channel, then the control figures.
+    // Idle: warm the portal channel and the operator's connection, then the control figures.
     await probe(hookConfig, []);
+    await operator.unary(operator.vpn, 'GetActiveSessions', {});
     const idleLatencies: number[] = [];
     for (let i = 0; i < IDLE_PROBES; i += 1) await probe(hookConfig, idleLatencies);
     counters.probes = 0;

@@ -68,6 +68,28 @@ export class IpcConnection {
     this.startRequestTimer();
   }
 
+  /**
+   * No request of this connection is being decided: it has sent nothing yet, is
+   * trickling one, or waits between requests. Such a connection may give its slot
+   * to a newcomer when the server is full; one whose request is being decided may not.
+   */
+  get idle(): boolean {
+    return !this.handling && !this.finishing;
+  }
+
+  /**
+   * Gives up the slot at once for a newcomer: the refusal line (in this connection's
+   * framing) goes into the kernel buffer and the socket is destroyed, so an evicted
+   * socket never lingers and the agent's fds stay bounded by the cap.
+   */
+  evict(message: string): void {
+    if (this.finishing) return;
+    this.observer.rejected('evicted', message);
+    this.write(toRefusalReply(message));
+    this.finishing = true;
+    this.socket.destroy();
+  }
+
   /** Server shutdown: an idle connection goes now; a request in flight is answered first. */
   shutdown(): void {
     this.shuttingDown = true;

@@ -5,7 +5,7 @@ import type { HookOp } from './hook-request';
 import type { IpcOutcome } from './ipc-outcome';
 
 /** Why the transport refused a connection or a request before any handler ran. */
-export type IpcRejection = 'too_large' | 'timeout' | 'bad_frame' | 'bad_request' | 'over_capacity';
+export type IpcRejection = 'too_large' | 'timeout' | 'bad_frame' | 'bad_request' | 'over_capacity' | 'evicted';
 
 /** A static decision takes microseconds; a portal decision up to decision_timeout_ms (2 s default). */
 const REQUEST_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

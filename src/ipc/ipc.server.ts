@@ -114,8 +114,11 @@ export class IpcServer extends Server implements CustomTransportStrategy, IpcReq
 
   private accept(socket: Socket): void {
     const { config, metrics } = this.options;
+    if (!this.closing && this.connections.size >= config.max_connections) this.evictOldestIdle();
     if (this.closing || this.connections.size >= config.max_connections) {
-      const message = this.closing ? 'the agent is stopping' : `${config.max_connections} connections are open (ipc.max_connections)`;
+      const message = this.closing
+        ? 'the agent is stopping'
+        : `${config.max_connections} connections are open, each with a request being decided (ipc.max_connections)`;
       turnAway(socket, message);
       this.reject('over_capacity', message);
       return;
@@ -131,6 +134,24 @@ export class IpcServer extends Server implements CustomTransportStrategy, IpcReq
       },
     );
     this.connections.add(connection);
+  }
+
+  /**
+   * At the cap, the oldest connection with no request being decided makes room.
+   * Without this a local client holding max_connections idle (or trickling)
+   * connections refused every login for request_timeout_ms at a time; the hook
+   * sends its request as soon as it connects, so it is the newest and is never
+   * the one evicted while older idle connections exist. Only when every slot has
+   * a request being decided is a newcomer turned away: a real overload.
+   */
+  private evictOldestIdle(): void {
+    for (const connection of this.connections) {
+      if (!connection.idle) continue;
+      // Set order is accept order: the first idle one is the oldest.
+      this.forget(connection);
+      connection.evict(`refused: evicted to make room (${this.options.config.max_connections} connections open, ipc.max_connections)`);
+      return;
+    }
   }
 
   private forget(connection: IpcConnection): void {

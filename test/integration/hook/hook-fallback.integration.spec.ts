@@ -2,7 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TEST_POLICY_YAML } from '../../support/portal-sim';
+import { startPortalSimulator, TEST_POLICY_YAML, testPolicy, type TestPortal } from '../../support/portal-sim';
+import { createTestPki } from '../../support/test-pki';
 import { startTestAgent, type TestAgent } from '../../support/test-agent';
 import { HookSocketClient } from '../ipc/hook-socket-client';
 import { eventually, metricValue } from '../ipc/ipc-test-support';
@@ -142,22 +143,66 @@ describe('the hook allow fallback against the real agent', () => {
       held = [];
     });
 
-    it('denies dave with the agent\'s refusal while the cap is reached, and decides again once a slot frees up', async () => {
+    it('lets alice in past idle connections holding every slot: the oldest idle one makes room', async () => {
       const config = allowConfig();
       held = await Promise.all([1, 2, 3].map(() => HookSocketClient.connect(socket)));
       await eventually(() => metricValue(agent.agent.app, 'ocserv_agent_ipc_connections'), 3);
 
-      const dave = await runHook(connectEnv('dave', nextId()), { config });
       const alice = await runHook(connectEnv('alice', nextId()), { config });
-      held.forEach((client) => client.destroy());
-      await eventually(() => metricValue(agent.agent.app, 'ocserv_agent_ipc_connections'), 0);
-      const aliceLater = await runHook(connectEnv('alice', nextId()), { config });
+      const dave = await runHook(connectEnv('dave', nextId()), { config });
 
+      expect(alice.code).toBe(0);
       expect(dave.code).toBe(1);
-      expect(dave.stderr).toMatch(/refused: 3 connections are open \(ipc\.max_connections\)/);
-      expect(dave.stderr).not.toMatch(/allowing/);
-      expect(alice.code).toBe(1);
-      expect(aliceLater.code).toBe(0);
+      expect(dave.stderr).toMatch(/agent denied user dave: not in policy/);
+      expect(await metricValue(agent.agent.app, 'ocserv_agent_ipc_rejected_total', { reason: 'evicted' })).toBeGreaterThanOrEqual(1);
+    });
+
+    describe('every slot with a request being decided (the portal hangs)', () => {
+      let portal: TestPortal;
+      let busyAgent: TestAgent;
+      let busySocket: string;
+
+      beforeAll(async () => {
+        const portalDir = mkdtempSync(join(dir, 'portal-'));
+        const pki = createTestPki(portalDir);
+        portal = await startPortalSimulator(testPolicy(TEST_POLICY_YAML), { pki });
+        const client = pki.client('ocserv-agent-portal-client');
+        busySocket = join(dir, 'busy.sock');
+        busyAgent = await startTestAgent({
+          authorization: { mode: 'portal', fail_mode: 'close' },
+          portal: {
+            address: portal.simulator.address,
+            tls: { cert_file: client.certFile, key_file: client.keyFile, ca_file: pki.caFile, server_name: 'localhost' },
+          },
+          ipc: { enabled: true, socket_path: busySocket, max_connections: 3 },
+        });
+      });
+
+      afterAll(async () => {
+        await busyAgent?.stop();
+        await portal?.stop();
+      });
+
+      it("denies dave with the agent's refusal (never the allow fallback), and decides again once a slot frees up", async () => {
+        const config = allowConfig({ socket: busySocket });
+        portal.simulator.setHang(true);
+        const waiting = [1, 2, 3].map(() => runHook(connectEnv('alice', nextId()), { config }));
+        await eventually(() => metricValue(busyAgent.agent.app, 'ocserv_agent_ipc_connections'), 3);
+        // Accepted is not yet read: give the agent time to take each request (the portal holds them for 2.75 s).
+        await new Promise((resolve) => setTimeout(resolve, 500));
+
+        const dave = await runHook(connectEnv('dave', nextId()), { config });
+        portal.simulator.setHang(false);
+        const held = await Promise.all(waiting);
+        const aliceLater = await runHook(connectEnv('alice', nextId()), { config });
+
+        expect(dave.code).toBe(1);
+        expect(dave.stderr).toMatch(/refused: 3 connections are open, each with a request being decided \(ipc\.max_connections\)/);
+        expect(dave.stderr).not.toMatch(/allowing/);
+        // The three the portal held were decided by the agent (the portal answered once it stopped hanging), not by the hook.
+        expect(held.map((run) => run.stderr).join('')).not.toMatch(/allowing|unreachable/);
+        expect(aliceLater.code).toBe(0);
+      });
     });
   });
 

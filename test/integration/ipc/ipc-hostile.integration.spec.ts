@@ -279,7 +279,7 @@ describe('hook socket under a connection flood', () => {
   }, 60_000);
 });
 
-/** Over ipc.max_connections, new connections get a refusal line, are closed at once and counted. */
+/** At ipc.max_connections the oldest idle connection makes room; only when none is idle is a newcomer refused. */
 describe('hook socket at its connection cap', () => {
   let sut: HookSocketAgent;
 
@@ -291,20 +291,21 @@ describe('hook socket at its connection cap', () => {
     await sut.stop();
   });
 
-  it('answers a connection over the cap with a refusal line (never silence: the hook would take that as absence), closes it and serves again when one frees up', async () => {
-    const held = await Promise.all([1, 2, 3].map(() => HookSocketClient.connect(sut.socketPath)));
+  it('evicts the oldest idle connection with a refusal line (never silence) and serves the newcomer', async () => {
+    const held = [];
+    for (let i = 0; i < 3; i += 1) held.push(await HookSocketClient.connect(sut.socketPath));
     await eventually(() => metricValue(sut.app, 'ocserv_agent_ipc_connections'), 3);
 
-    const extra = await HookSocketClient.connect(sut.socketPath);
-    extra.send({ op: 'connect', env: validEnv({ ID: 'over-cap' }) });
-    await extra.closedByAgent(1000);
-    expect(extra.unread.toString('utf8')).toBe('{"allowed":false,"error":"refused: 3 connections are open (ipc.max_connections)"}\n');
-    extra.destroy();
-    expect(await metricValue(sut.app, REJECTED, { reason: 'over_capacity' })).toBe(1);
+    const reply = await askOnce(sut.socketPath, { op: 'connect', env: validEnv({ ID: 'newcomer' }) });
 
-    held[0]?.destroy();
-    await eventually(() => metricValue(sut.app, 'ocserv_agent_ipc_connections'), 2);
-    expect(await askOnce(sut.socketPath, { op: 'connect', env: validEnv({ ID: 'freed' }) })).toEqual({ allowed: true, source: 'static' });
+    expect(reply).toEqual({ allowed: true, source: 'static' });
+    await held[0]?.closedByAgent(1000);
+    expect(held[0]?.unread.toString('utf8')).toBe(
+      '{"allowed":false,"error":"refused: evicted to make room (3 connections open, ipc.max_connections)"}\n',
+    );
+    expect(await metricValue(sut.app, REJECTED, { reason: 'evicted' })).toBe(1);
+    expect(await metricValue(sut.app, REJECTED, { reason: 'over_capacity' })).toBe(0);
     held.forEach((client) => client.destroy());
+    await eventually(() => metricValue(sut.app, 'ocserv_agent_ipc_connections'), 0);
   });
 });

@@ -70,6 +70,28 @@ describe(IpcServer.name, () => {
     expect(reply).toEqual({ ok: false, error: 'the agent did not finish disconnect within 1300 ms; denied (fail closed)' });
   });
 
+  it('turns a newcomer away with a refusal line when every slot has a request being decided', async () => {
+    config = { ...config, max_connections: 2 };
+    await start();
+    let release: () => void = () => undefined;
+    const decided = new Promise<void>((resolve) => (release = resolve));
+    sut.addHandler('connect', async () => {
+      await decided;
+      return { allowed: true, source: 'static' };
+    });
+    const busy = [askOnce(config.socket_path, { op: 'connect', env: validEnv({ ID: '1' }) }), askOnce(config.socket_path, { op: 'connect', env: validEnv({ ID: '2' }) })];
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const turnedAway = await askOnce(config.socket_path, { op: 'connect', env: validEnv({ ID: '3' }) });
+    release();
+
+    expect(turnedAway).toEqual({ allowed: false, error: 'refused: 2 connections are open, each with a request being decided (ipc.max_connections)' });
+    expect(await Promise.all(busy)).toEqual([
+      { allowed: true, source: 'static' },
+      { allowed: true, source: 'static' },
+    ]);
+  });
+
   it('answers an unexpected error with a reference, not its message', async () => {
     await start();
     sut.addHandler('connect', () => Promise.reject(new TypeError('secret internals')));
