@@ -220,7 +220,7 @@ class StreamPool {
 
   /** Drops streams that ended, refills to the cap, tries one over it, then cancels a quarter of each source's. */
   async churn(): Promise<void> {
-    for (const [source, streams] of this.open) {
+    for (const streams of this.open.values()) {
       const ended = await Promise.all(streams.map((stream) => Promise.race([stream.status.then(() => true), sleep(0).then(() => false)])));
       const live = streams.filter((_, i) => !ended[i]);
       counters.streams_ended_by_agent += streams.length - live.length;
