@@ -51,6 +51,7 @@ const FLOOD_EVERY_MS = 20_000;
 const FLOOD_HOLD_MS = 3_000;
 const STREAM_CHURN_EVERY_MS = 3_000;
 const RANDOM_FRAMES_PER_SECOND = 20;
+const MAX_RANDOM_FRAMES_IN_FLIGHT = 64;
 const NOTIFY_PER_SECOND = 20;
 const HOSTILE_HOOKS_PER_SECOND = 4;
 const LOG_GROWTH_BYTES_PER_SECOND = 256 * 1024;
@@ -386,11 +387,17 @@ async function main(): Promise<void> {
     const samples: Array<{ t_s: number; rss_mb: number; fds: number; children: number }> = [];
     const loadLatencies: number[] = [];
     let logLines = 100_000;
+    let randomFramesInFlight = 0;
     const linesPerTick = Math.ceil(LOG_GROWTH_BYTES_PER_SECOND / 4 / logLine(0).length);
     await Promise.all([
       every(1000, deadline, () => probe(hookConfig, loadLatencies)),
       every(STREAM_CHURN_EVERY_MS, deadline, () => pool.churn()),
-      every(1000 / RANDOM_FRAMES_PER_SECOND, deadline, () => randomFrame(socketPath)),
+      every(1000 / RANDOM_FRAMES_PER_SECOND, deadline, async () => {
+        // Each lasts until the agent refuses it (often request_timeout_ms): run them side by side, bounded.
+        if (randomFramesInFlight >= MAX_RANDOM_FRAMES_IN_FLIGHT) return;
+        randomFramesInFlight += 1;
+        void randomFrame(socketPath).finally(() => (randomFramesInFlight -= 1));
+      }),
       every(FLOOD_EVERY_MS, deadline, () => flood(socketPath)),
       every(1000 / NOTIFY_PER_SECOND, deadline, () => notifyMaximal(operator)),
       every(1000 / HOSTILE_HOOKS_PER_SECOND, deadline, () => hostileHook(hookConfig)),
