@@ -64,7 +64,7 @@ async function scenario(pki: TestPki, simulator: SimulatorProcess, dir: string, 
   const client = pki.client('ocserv-agent-portal-client');
   const socketPath = join(dir, `${name}.sock`);
   const config = writeAgentConfig(pki, `ipc-storm-${name}`, {
-    log: { level: 'warn' },
+    log: { level: 'info' },
     authorization: { mode: 'portal', fail_mode: 'close' },
     portal: { address: simulator.address, tls: { cert_file: client.certFile, key_file: client.keyFile, ca_file: pki.caFile, server_name: 'localhost' } },
     ipc: { enabled: true, socket_path: socketPath },
