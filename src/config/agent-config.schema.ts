@@ -227,6 +227,12 @@ const portalSchema = z
     tls: portalTlsSchema,
     /** Deadline of one CheckPolicy call (also the breaker's call timeout). */
     call_timeout_ms: positiveInt(60_000).default(1_500),
+    /** CheckPolicy calls on the wire at once; more wait in the agent's queue (100: a common HTTP/2 stream limit). */
+    max_concurrent_calls: positiveInt(10_000).default(100),
+    /** Calls that may wait for a slot; beyond it the fail mode decides at once. */
+    max_queued_calls: positiveInt(1_000_000).default(4_096),
+    /** Estimated heap bytes of the waiting calls together (docs/operations.md#memory). */
+    max_queued_bytes: positiveInt(1024 * 1024 * 1024).default(4 * 1024 * 1024),
     reconnect_backoff_initial_ms: positiveInt(60_000).default(200),
     reconnect_backoff_max_ms: positiveInt(300_000).default(5_000),
     breaker: breakerSchema,

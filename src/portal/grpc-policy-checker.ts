@@ -1,7 +1,9 @@
 import { Client, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../clock/clock';
 import type { CheckPolicyRequest, CheckPolicyResponse } from '../generated/vpn/v1/auth';
+import { PortalChannelKeeper } from './portal-channel.keeper';
+import type { PortalMetrics } from './portal-metrics';
 import { PolicyChecker, type PolicyQuery, type PolicyVerdict } from './policy-checker';
 import { PortalFailure, PortalFailureKind } from './portal-failure';
 import { toCheckPolicyRequest, toPolicyVerdict } from './portal-wire.mapper';
@@ -13,17 +15,24 @@ type CheckPolicyMethod = (
   callback: (error: ServiceError | null, response?: CheckPolicyResponse) => void,
 ) => void;
 
-/** AuthService.CheckPolicy over the portal channel, one deadline per call. */
+/** AuthService.CheckPolicy over the portal channel, one deadline per call; the channel kept connected from boot. */
 @Injectable()
-export class GrpcPolicyChecker extends PolicyChecker implements OnModuleDestroy {
+export class GrpcPolicyChecker extends PolicyChecker implements OnModuleInit, OnModuleDestroy {
   private readonly checkPolicy: CheckPolicyMethod;
+  private readonly keeper: PortalChannelKeeper;
 
   constructor(
     private readonly client: Client,
     private readonly clock: Clock,
+    metrics?: PortalMetrics,
   ) {
     super();
     this.checkPolicy = (client as unknown as { CheckPolicy: CheckPolicyMethod }).CheckPolicy.bind(client);
+    this.keeper = new PortalChannelKeeper(client.getChannel(), (state) => metrics?.channelState(state));
+  }
+
+  onModuleInit(): void {
+    this.keeper.start();
   }
 
   check(query: PolicyQuery, timeoutMs: number): Promise<PolicyVerdict> {
@@ -44,6 +53,7 @@ export class GrpcPolicyChecker extends PolicyChecker implements OnModuleDestroy 
   }
 
   onModuleDestroy(): void {
+    this.keeper.stop();
     this.client.close();
   }
 }

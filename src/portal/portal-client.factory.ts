@@ -22,7 +22,9 @@ export function createPortalAuthClient(config: PortalConfig): Client {
     'grpc.initial_reconnect_backoff_ms': config.reconnect_backoff_initial_ms,
     'grpc.max_reconnect_backoff_ms': config.reconnect_backoff_max_ms,
     'grpc.min_reconnect_backoff_ms': Math.min(config.reconnect_backoff_initial_ms, 1000),
-    // Keep the connection warm between connect storms; the portal sees one TLS handshake, not one per decision.
+    // One TLS handshake for the portal, not one per decision: PortalChannelKeeper connects at boot and
+    // reconnects when the channel goes idle. Pings only while calls are out: pinging an idle connection
+    // every 30 s gets a GOAWAY "too_many_pings" from gRPC servers' default enforcement (5 min).
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     ...(config.tls.server_name === undefined ? {} : { 'grpc.ssl_target_name_override': config.tls.server_name }),

@@ -13,6 +13,10 @@ export enum PortalFailureKind {
   InvalidAnswer = 'portal answer invalid',
   /** The portal answered with an error status. */
   Failed = 'portal call failed',
+  /** The agent's own queue of CheckPolicy calls is at portal.max_queued_calls or max_queued_bytes: the portal was not asked. */
+  QueueFull = 'agent portal queue full',
+  /** The decision budget ran out while the call waited for one of portal.max_concurrent_calls: the portal was not asked. */
+  QueueTimedOut = 'agent portal queue wait over budget',
 }
 
 /**

@@ -5,6 +5,7 @@ import type { AgentConfig } from '../config/agent-config.schema';
 import { GrpcPolicyChecker } from './grpc-policy-checker';
 import { PolicyChecker } from './policy-checker';
 import { createPortalAuthClient } from './portal-client.factory';
+import { PortalMetrics } from './portal-metrics';
 import { UnconfiguredPolicyChecker } from './unconfigured-policy-checker';
 
 /**
@@ -13,12 +14,13 @@ import { UnconfiguredPolicyChecker } from './unconfigured-policy-checker';
  */
 @Module({
   providers: [
+    PortalMetrics,
     {
       provide: PolicyChecker,
-      inject: [ConfigService, Clock],
-      useFactory: (config: ConfigService<AgentConfig, true>, clock: Clock): PolicyChecker =>
+      inject: [ConfigService, Clock, PortalMetrics],
+      useFactory: (config: ConfigService<AgentConfig, true>, clock: Clock, metrics: PortalMetrics): PolicyChecker =>
         config.get('authorization', { infer: true }).mode === 'portal'
-          ? new GrpcPolicyChecker(createPortalAuthClient(config.get('portal', { infer: true })), clock)
+          ? new GrpcPolicyChecker(createPortalAuthClient(config.get('portal', { infer: true })), clock, metrics)
           : new UnconfiguredPolicyChecker(),
     },
   ],

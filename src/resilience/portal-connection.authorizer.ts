@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AgentConfig } from '../config/agent-config.schema';
 import type { PolicyQuery, PolicyVerdict } from '../portal/policy-checker';
 import { PortalFailure, PortalFailureKind } from '../portal/portal-failure';
+import { Clock } from '../clock/clock';
 import { ConnectionAuthorizer } from '../vpn/connection-authorizer';
 import type { ConnectDecision, ConnectNotice, DecisionDeadline } from '../vpn/vpn-notices';
 import { DecisionCache } from './decision-cache';
@@ -10,6 +11,7 @@ import { decisionFromVerdict } from './decision-from-verdict';
 import { decisionKey, type DecisionSubject } from './decision-key';
 import { failModeDecision, type FailMode, type PortalOutage } from './fail-mode';
 import { PortalBreaker } from './portal-breaker';
+import { PortalCallQueue, queuedCallBytes } from './portal-call-queue';
 import { ResilienceMetrics } from './resilience-metrics';
 
 /** Kept from the hook's budget for the answer to travel back and the hook to exit. */
@@ -20,8 +22,9 @@ const NO_STORE = 'no-store';
 /**
  * authorization.mode "portal", the path every VPN login takes:
  *  1. a fresh cached decision answers without the portal;
- *  2. else CheckPolicy through the breaker, one call shared by concurrent identical
- *     requests, bounded by the decision budget;
+ *  2. else CheckPolicy through the agent's call queue and the breaker, one call shared
+ *     by concurrent identical requests, bounded by the decision budget (the queue wait
+ *     included: the call's own timeout starts when it is sent);
  *  3. else the fail mode decides (a stale entry only here, never while the portal answers).
  * Never rejects.
  */
@@ -34,8 +37,10 @@ export class PortalConnectionAuthorizer extends ConnectionAuthorizer {
   constructor(
     private readonly cache: DecisionCache,
     private readonly breaker: PortalBreaker,
+    private readonly queue: PortalCallQueue,
     private readonly metrics: ResilienceMetrics,
     config: ConfigService<AgentConfig, true>,
+    private readonly clock: Clock,
   ) {
     super();
     const authorization = config.get('authorization', { infer: true });
@@ -54,8 +59,9 @@ export class PortalConnectionAuthorizer extends ConnectionAuthorizer {
     if (fresh !== undefined) {
       return decisionFromVerdict(fresh, 'cache');
     }
+    const budgetMs = this.budgetMs(deadline);
     try {
-      const verdict = await withinBudget(this.askPortal(subject, notice), this.budgetMs(deadline));
+      const verdict = await withinBudget(this.askPortal(subject, notice, this.clock.nowMs() + budgetMs), budgetMs);
       return decisionFromVerdict(verdict, 'portal');
     } catch (error) {
       if (error instanceof BudgetExpired) this.metrics.portalCall('over_budget');
@@ -75,13 +81,15 @@ export class PortalConnectionAuthorizer extends ConnectionAuthorizer {
    * A call the user was invalidated after (DisconnectUser meanwhile) is not joined:
    * its answer may predate the change, so a new question goes out.
    */
-  private askPortal(subject: DecisionSubject, notice: ConnectNotice): Promise<PolicyVerdict> {
+  private askPortal(subject: DecisionSubject, notice: ConnectNotice, deadlineMs: number): Promise<PolicyVerdict> {
     const key = decisionKey(subject);
     const pending = this.inFlight.get(key);
     if (pending !== undefined && !this.cache.invalidatedSince(subject.username, pending.askedAt)) return pending.call;
     const askedAt = this.cache.writePosition();
-    const call = this.breaker
-      .check(toPolicyQuery(notice))
+    const query = toPolicyQuery(notice);
+    // A joiner below shares this call and so its queue deadline, the first asker's (they arrive within ms).
+    const call = this.queue
+      .run(() => this.breaker.check(query), { deadlineMs, bytes: queuedCallBytes(query) })
       .then(async (verdict) => {
         await this.remember(subject, verdict, askedAt);
         return verdict;

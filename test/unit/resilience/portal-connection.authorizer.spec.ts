@@ -4,6 +4,7 @@ import { DecisionCache } from '../../../src/resilience/decision-cache';
 import type { DecisionSubject } from '../../../src/resilience/decision-key';
 import type { FailMode } from '../../../src/resilience/fail-mode';
 import { PortalBreaker } from '../../../src/resilience/portal-breaker';
+import { PortalCallQueue } from '../../../src/resilience/portal-call-queue';
 import { HOOK_MARGIN_MS, PortalConnectionAuthorizer } from '../../../src/resilience/portal-connection.authorizer';
 import { ResilienceMetrics } from '../../../src/resilience/resilience-metrics';
 import type { ConnectDecision } from '../../../src/vpn/vpn-notices';
@@ -56,7 +57,7 @@ describe(PortalConnectionAuthorizer.name, () => {
     const metrics = new ResilienceMetrics(registry);
     cache = new DecisionCache(config, clock);
     breaker = new PortalBreaker(checker, config, metrics);
-    sut = new PortalConnectionAuthorizer(cache, breaker, metrics, config);
+    sut = new PortalConnectionAuthorizer(cache, breaker, new PortalCallQueue(config, metrics, clock), metrics, config, clock);
   }
 
   beforeEach(() => {
