@@ -31,7 +31,7 @@ function one(i) {
       try {
         const reply = JSON.parse(buffer.slice(0, newline));
         if (reply.allowed === true) allowed += 1;
-        else denyReasons[reply.deny_reason] = (denyReasons[reply.deny_reason] ?? 0) + 1;
+        else denyReasons[reply.reason ?? reply.error] = (denyReasons[reply.reason ?? reply.error] ?? 0) + 1;
       } catch {
         errors += 1;
       }
