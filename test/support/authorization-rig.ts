@@ -8,6 +8,7 @@ import { startPortalSimulator, TEST_POLICY_YAML, testPolicy, type TestPortal } f
 import type { TestAgent } from './test-agent';
 import { deepMerge } from './test-agent-config';
 import { createTestPki, type TestPki } from './test-pki';
+import { MetricsRegistry } from '../../src/metrics/metrics-registry';
 
 /*
  * The whole connection-authorization path, for real: a real ocserv (the lab) runs
@@ -87,6 +88,9 @@ export async function startAuthorizationRig(): Promise<AuthorizationRig> {
     async startAgent(overrides = {}) {
       await stopAgent();
       current = await startLabAgent(lab, mergeOverrides(portalModeConfig(portal, pki, portalClient, socketPath), overrides));
+      // The agent connects to the portal at boot; a test that stops the portal right away must
+      // not race that handshake (a connection the simulator accepted just before its outage is served).
+      await waitForPortalChannel(current);
       return current;
     },
     stopAgent,
@@ -123,3 +127,17 @@ function portalModeConfig(
 function mergeOverrides(base: NonNullable<AgentOverrides>, extra: NonNullable<AgentOverrides>): NonNullable<AgentOverrides> {
   return deepMerge(base as Record<string, unknown>, extra as Record<string, unknown>) as NonNullable<AgentOverrides>;
 }
+
+const PORTAL_CHANNEL_READY = 2;
+
+async function waitForPortalChannel(agent: TestAgent, timeoutMs = 5000): Promise<void> {
+  const gauge = agent.agent.app.get(MetricsRegistry).getSingleMetric('ocserv_agent_portal_channel_state');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { values } = (await gauge?.get()) ?? { values: [] };
+    if (values[0]?.value === PORTAL_CHANNEL_READY) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`the agent's portal channel was not ready within ${timeoutMs} ms`);
+}
+
