@@ -172,7 +172,10 @@ async function stormOnce(size: number, variant: 'hook' | 'true', rig: Rig): Prom
     // The benchmark's own loop spawns every client; with STORM_SIMULATOR=in-process it is also the portal's.
     const benchLoopLagMaxMs = Math.round(benchLag.max / 1e6);
     const metrics = metricLines(await scrape(started.httpPort), METRIC_PREFIXES);
-    const failed = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [users[i]?.username ?? '?'] : []));
+    // The user and the last lines openconnect printed: why a client failed is the first question.
+    const failed = outcomes.flatMap((outcome, i) =>
+      outcome.status === 'rejected' ? [`${users[i]?.username ?? '?'}: ${String((outcome.reason as Error).message ?? outcome.reason).split('\n').slice(-4).join(' | ')}`] : [],
+    );
     const analysis = variant === 'hook' ? { ...analyse(agent.lines, rig, startedAtMs, Date.now()), agent_metrics: metrics } : { agent_metrics: metrics };
     return { ms, connected: size - failed.length, failed, cpu_ms: cpu, bench_event_loop_lag_max_ms: benchLoopLagMaxMs, analysis };
   } finally {
