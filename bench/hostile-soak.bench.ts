@@ -38,6 +38,7 @@ import { AgentClients, connectAgent, GrpcError, mtlsCredentials } from '../test/
 import { buildHook, HOOK_BINARY, writeHookConfig } from '../test/support/hook';
 import { startPortalSimulator, testPolicy } from '../test/support/portal-sim';
 import { TEST_IDENTITIES } from '../test/support/test-agent-config';
+import { childrenOf } from '../test/support/processes';
 import { createTestPki, TestPki } from '../test/support/test-pki';
 import { openUnreadStream, UnreadStream } from '../test/support/unread-grpc-stream';
 import { elapsedMs, summarize } from './bench-stats';
@@ -166,23 +167,6 @@ function openFds(pid: number): string[] {
       return '(gone)';
     }
   });
-}
-
-/** Live children of `pid` (a reaped child is gone; a zombie would still count). */
-function childrenOf(pid: number): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      if (ppid === pid) found.push(`${entry} ${stat.slice(stat.indexOf('(') + 1, close)}`);
-    } catch {
-      // gone while we looked
-    }
-  }
-  return found;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -378,7 +362,7 @@ async function main(): Promise<void> {
     counters.probes = 0;
     counters.probe_wrong = 0;
     await sleep(1000);
-    const idle = { rss_bytes: rssBytes(agent.pid), fds: openFds(agent.pid).length, children: childrenOf(agent.pid) };
+    const idle = { rss_bytes: rssBytes(agent.pid), fds: openFds(agent.pid).length, children: childrenOf(agent.pid).map((info) => `${info.pid} ${info.comm}`) };
 
     const started = Date.now();
     const deadline = started + SOAK_MS;
@@ -421,7 +405,7 @@ async function main(): Promise<void> {
     await sleep(10_000);
     const after =
       crashed === undefined
-        ? { rss_bytes: rssBytes(agent.pid), fds: openFds(agent.pid).length, children: childrenOf(agent.pid) }
+        ? { rss_bytes: rssBytes(agent.pid), fds: openFds(agent.pid).length, children: childrenOf(agent.pid).map((info) => `${info.pid} ${info.comm}`) }
         : undefined;
     const maxRss = Math.max(...samples.map((sample) => sample.rss_mb)) * 1e6;
     const idleSummary = summarize(idleLatencies);

@@ -1,7 +1,9 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogStreamRequest } from '../src/generated/agent/v1/agent';
+import { eventually } from '../test/integration/logs/log-stream.fixture';
+import { childrenOf, listProcesses } from '../test/support/processes';
 import { TEST_IDENTITIES } from '../test/support/test-agent-config';
 import { createTestPki, TestPki } from '../test/support/test-pki';
 import { openUnreadStream, UnreadStream } from '../test/support/unread-grpc-stream';
@@ -17,40 +19,8 @@ import { writeAgentConfig } from './support/config-file';
  */
 const TAILS = 3;
 
-function tailsOf(parentPid: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      if (ppid === parentPid && stat.slice(stat.indexOf('(') + 1, close) === 'tail') found.push(Number(entry));
-    } catch {
-      // gone while we looked
-    }
-  }
-  return found;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function until<T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const tailsOf = (parentPid: number): number[] => childrenOf(parentPid).filter((info) => info.comm === 'tail').map((info) => info.pid);
+const alive = (pid: number): boolean => listProcesses().some((info) => info.pid === pid);
 
 describe('the agent process and its log-reader children', () => {
   let dir: string;
@@ -88,7 +58,7 @@ describe('the agent process and its log-reader children', () => {
       openUnreadStream(grpcPort, pki, pki.client(TEST_IDENTITIES.reader), '/agent.v1.AgentService/StreamLogs', request),
     );
     const agentPid = agent.pid;
-    tails = await until(() => {
+    tails = await eventually(() => {
       const found = tailsOf(agentPid);
       return found.length === TAILS ? found : undefined;
     }, 10_000, `${TAILS} tail children`);
@@ -96,7 +66,7 @@ describe('the agent process and its log-reader children', () => {
     agent.signal('SIGKILL');
     await agent.exited;
 
-    await until(() => (tails.some(alive) ? undefined : true), 3000, 'every tail exiting');
+    await eventually(() => (tails.some(alive) ? undefined : true), 3000, 'every tail exiting');
     expect(tails.filter(alive)).toEqual([]);
   });
 });

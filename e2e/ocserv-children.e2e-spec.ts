@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { eventually } from '../test/support/ocserv-lab/lab-agent';
 import { OcservLab } from '../test/support/ocserv-lab/ocserv-lab';
+import { childrenOf, listProcesses } from '../test/support/processes';
 import { createTestPki } from '../test/support/test-pki';
 import { AgentProcess } from './support/agent-process';
 import { writeAgentConfig } from './support/config-file';
@@ -12,31 +12,8 @@ import { writeAgentConfig } from './support/config-file';
  */
 const ALICE = { username: 'alice', password: 'alice-pw' };
 
-interface ProcessInfo {
-  readonly pid: number;
-  readonly ppid: number;
-  readonly comm: string;
-}
-
-function processes(): ProcessInfo[] {
-  const found: ProcessInfo[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid ...; comm may hold spaces, so split after the last ')'.
-      const close = stat.lastIndexOf(')');
-      const fields = stat.slice(close + 2).split(' ');
-      found.push({ pid: Number(entry), ppid: Number(fields[1]), comm: stat.slice(stat.indexOf('(') + 1, close) });
-    } catch {
-      // Gone while we looked.
-    }
-  }
-  return found;
-}
-
-const alive = (pid: number) => processes().some((info) => info.pid === pid);
-const occtlChildOf = (pid: number) => processes().find((info) => info.ppid === pid && info.comm === 'occtl');
+const alive = (pid: number) => listProcesses().some((info) => info.pid === pid);
+const occtlChildOf = (pid: number) => childrenOf(pid).find((info) => info.comm === 'occtl');
 
 describe('the agent process and its occtl event stream', () => {
   let lab: OcservLab;
