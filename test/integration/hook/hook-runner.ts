@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HOOK_BINARY } from '../../support/hook';
 
 export { HOOK_BINARY, buildHook, writeHookConfig } from '../../support/hook';
@@ -30,9 +33,10 @@ const RUN_TIMEOUT_MS = 15_000;
 export function runHook(env: Readonly<Record<string, string>>, options: RunHookOptions = {}): Promise<HookRun> {
   const fullEnv = { ...env, ...(options.config === undefined ? {} : { OCSERV_AGENT_HOOK_CONFIG: options.config }) };
   const raw = Object.entries(options.rawEnv ?? {});
+  const binary = options.runAs === undefined ? HOOK_BINARY : hookBinaryForOtherUids();
   const [command, args] = raw.length === 0
-    ? [HOOK_BINARY, []]
-    : ['/bin/bash', ['-c', rawEnvScript(raw.length), HOOK_BINARY, ...raw.flatMap(([name, bytes]) => [name, hexEscapes(bytes)])]];
+    ? [binary, []]
+    : ['/bin/bash', ['-c', rawEnvScript(raw.length), binary, ...raw.flatMap(([name, bytes]) => [name, hexEscapes(bytes)])]];
   const started = process.hrtime.bigint();
   const child = spawn(command, args, { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'], ...options.runAs });
   let stdout = '';
@@ -50,6 +54,24 @@ export function runHook(env: Readonly<Record<string, string>>, options: RunHookO
       resolve({ code, stdout, stderr, durationMs: Number(process.hrtime.bigint() - started) / 1e6 });
     });
   });
+}
+
+let copyForOtherUids: string | undefined;
+
+/**
+ * The checkout may sit below a directory other uids cannot traverse (a 0700 home
+ * or mktemp directory): a uid-switched run gets a copy in a 0755 directory of its own.
+ */
+function hookBinaryForOtherUids(): string {
+  if (copyForOtherUids === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'ocserv-agent-hook-bin-'));
+    chmodSync(dir, 0o755);
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    copyForOtherUids = join(dir, 'ocserv-agent-hook');
+    copyFileSync(HOOK_BINARY, copyForOtherUids);
+    chmodSync(copyForOtherUids, 0o755);
+  }
+  return copyForOtherUids;
 }
 
 /** bash -c script: $0 is the hook, then name/escaped-value pairs. */
