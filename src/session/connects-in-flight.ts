@@ -69,6 +69,8 @@ export class ConnectsInFlight {
         if (this.waiting.get(sessionId) === waiter) this.waiting.delete(sessionId);
         resolve();
       }, graceMs);
+      // A wait must not keep a stopping agent alive.
+      timer.unref();
       const waiter: Waiter = {
         username,
         started: (settled) => {
