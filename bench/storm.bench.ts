@@ -109,6 +109,7 @@ const METRIC_PREFIXES = [
   'ocserv_agent_nodejs_eventloop_lag',
   'ocserv_agent_portal_',
   'ocserv_agent_authorization_decisions_total',
+  'ocserv_agent_occtl_commands_total',
 ];
 
 /** Joins the agent's "connection decided" lines with the simulator's call lines of this run, by user. */

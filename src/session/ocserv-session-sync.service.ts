@@ -9,11 +9,19 @@ import { OcctlEventStream } from '../occtl/occtl-event.stream';
 import type { OcctlEvent, OcctlStatus, OcctlUser } from '../occtl/occtl-records';
 import { OcctlService } from '../occtl/occtl.service';
 import { sessionFromEvent, sessionIdOf, toNewSession, toSessionUpdate } from './ocserv-session.mapper';
+import { ConnectsInFlight } from './connects-in-flight';
 import { EndedSessions } from './ended-sessions';
 import { OcservSyncMetrics } from './ocserv-sync-metrics';
 import { SessionStore } from './session-store.service';
 
 const JOB_NAME = 'ocserv-reconcile';
+/**
+ * With the hook socket on, how long a connect event waits for the hook's decision to
+ * start before asking `occtl show id` (ocserv runs the connect-script after announcing the
+ * connect; 30-60 ms later in a 50-client storm). Only delays the record of a session no
+ * hook decided (connect-script not the hook, or the hook could not reach the agent).
+ */
+export const HOOK_DECISION_GRACE_MS = 2000;
 /**
  * A session confirmed this recently (by its connect event or NotifyConnect) is
  * kept even when a snapshot lacks it: the snapshot may predate the connect. Not
@@ -48,6 +56,7 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
   private readonly logger = new Logger(OcservSessionSync.name);
   private readonly intervalMs: number;
   private readonly enabled: boolean;
+  private readonly hookGraceMs: number;
   private readonly ended: EndedSessions;
   private subscriptions: Subscription[] = [];
   private inFlight: Promise<ReconcileReport> | undefined;
@@ -62,9 +71,11 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     private readonly metrics: OcservSyncMetrics,
     private readonly clock: Clock,
     config: ConfigService<AgentConfig, true>,
+    private readonly connects: ConnectsInFlight,
   ) {
     this.intervalMs = config.get('session', { infer: true }).reconcile_interval_seconds * 1000;
     this.enabled = config.get('ocserv', { infer: true }).sync_sessions;
+    this.hookGraceMs = config.get('ipc', { infer: true }).enabled ? HOOK_DECISION_GRACE_MS : 0;
     this.ended = new EndedSessions(clock);
   }
 
@@ -203,6 +214,13 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
       const session = this.store.get(sessionId);
       if (session !== undefined && session.username === event.username) this.store.remove(sessionId);
       return;
+    }
+    // ocserv announces the connect before it runs its connect-script (the hook): wait for the
+    // agent's own decision on it, which records the session when it allows it.
+    const decided = this.connects.whenDecided(sessionId, event.username, this.hookGraceMs);
+    if (decided !== undefined) {
+      await decided;
+      if (this.ended.has(sessionId)) return;
     }
     // Already recorded by the hook's connect (the agent allowed it): no `show id` per login,
     // which in a connect storm would be one occtl run per client; the next reconciliation

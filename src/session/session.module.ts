@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { OcctlModule } from '../occtl/occtl.module';
+import { ConnectsInFlight } from './connects-in-flight';
 import { OcservSessionSync } from './ocserv-session-sync.service';
 import { OcservSyncMetrics } from './ocserv-sync-metrics';
 import { SessionCleanupJob } from './session-cleanup.job';
@@ -8,7 +9,7 @@ import { SessionStore } from './session-store.service';
 
 @Module({
   imports: [OcctlModule],
-  providers: [SessionStore, SessionCleanupJob, SessionMetrics, OcservSessionSync, OcservSyncMetrics],
-  exports: [SessionStore, OcservSessionSync],
+  providers: [SessionStore, SessionCleanupJob, SessionMetrics, OcservSessionSync, OcservSyncMetrics, ConnectsInFlight],
+  exports: [SessionStore, OcservSessionSync, ConnectsInFlight],
 })
 export class SessionModule {}

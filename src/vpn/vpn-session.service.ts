@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../clock/clock';
 import { AgentError } from '../errors/agent-error';
+import { ConnectsInFlight } from '../session/connects-in-flight';
 import { OcservSessionSync } from '../session/ocserv-session-sync.service';
 import { SessionStore } from '../session/session-store.service';
 import type { VpnSession } from '../session/vpn-session';
@@ -30,6 +31,7 @@ export class VpnSessionService {
     private readonly authorizer: ConnectionAuthorizer,
     private readonly clock: Clock,
     private readonly metrics: DecisionMetrics,
+    private readonly connects: ConnectsInFlight,
   ) {}
 
   /**
@@ -59,7 +61,16 @@ export class VpnSessionService {
     }
   }
 
-  private async decideAndRecord(
+  private decideAndRecord(
+    notice: ConnectNotice,
+    deadline: DecisionDeadline,
+    storable: (metadata: Readonly<Record<string, string>>) => Readonly<Record<string, string>>,
+  ): Promise<ConnectDecision> {
+    // Tracked until the session is recorded: the session sync waits for it rather than asking occtl.
+    return this.connects.track(notice.sessionId, notice.username, () => this.decideAndStore(notice, deadline, storable));
+  }
+
+  private async decideAndStore(
     notice: ConnectNotice,
     deadline: DecisionDeadline,
     storable: (metadata: Readonly<Record<string, string>>) => Readonly<Record<string, string>>,

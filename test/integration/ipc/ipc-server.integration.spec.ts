@@ -117,6 +117,26 @@ describe(IpcServer.name, () => {
     expect(await requestsTotal({ op: 'connect', outcome: 'allowed' })).toBe(1);
   });
 
+  it("looks a handler up once per op, not per request (Nest's lookup throws for a plain name)", async () => {
+    await start();
+    sut.addHandler('connect', () => Promise.resolve({ allowed: true, source: 'local' }));
+    const lookup = jest.spyOn(sut, 'getHandlerByPattern');
+
+    expect(await askOnce(config.socket_path, { op: 'connect', env: validEnv() })).toEqual({ allowed: true, source: 'local' });
+    expect(await askOnce(config.socket_path, { op: 'connect', env: validEnv() })).toEqual({ allowed: true, source: 'local' });
+
+    expect(lookup).toHaveBeenCalledTimes(1);
+  });
+
+  it('finds a handler registered after a request found none for its op', async () => {
+    await start();
+    const before = await askOnce(config.socket_path, { op: 'connect', env: validEnv() });
+    sut.addHandler('connect', () => Promise.resolve({ allowed: true, source: 'local' }));
+
+    expect(before).toMatchObject({ allowed: false });
+    expect(await askOnce(config.socket_path, { op: 'connect', env: validEnv() })).toEqual({ allowed: true, source: 'local' });
+  });
+
   it('lets a request in flight answer on shutdown, then removes the socket file', async () => {
     await start();
     sut.addHandler('connect', () => new Promise((resolve) => setTimeout(() => resolve({ allowed: false, source: 'static', reason: 'late' }), 300)));

@@ -6,7 +6,8 @@ import type { OcctlEventStream } from '../../../src/occtl/occtl-event.stream';
 import type { OcctlEvent, OcctlStatus, OcctlUser } from '../../../src/occtl/occtl-records';
 import type { OcctlService } from '../../../src/occtl/occtl.service';
 import { MetricsRegistry } from '../../../src/metrics/metrics-registry';
-import { OcservSessionSync } from '../../../src/session/ocserv-session-sync.service';
+import { ConnectsInFlight } from '../../../src/session/connects-in-flight';
+import { HOOK_DECISION_GRACE_MS, OcservSessionSync } from '../../../src/session/ocserv-session-sync.service';
 import { OcservSyncMetrics } from '../../../src/session/ocserv-sync-metrics';
 import { SessionStore } from '../../../src/session/session-store.service';
 import { anAgentConfig, configServiceFor } from '../builders/agent-config.builder';
@@ -45,19 +46,22 @@ describe(OcservSessionSync.name, () => {
   let started: Subject<void>;
   let sut: OcservSessionSync;
   let metrics: OcservSyncMetrics;
+  let connects: ConnectsInFlight;
 
   beforeAll(() => Logger.overrideLogger(false));
 
   beforeEach(() => {
     clock = new FakeClock();
-    const config = configServiceFor(anAgentConfig({ session: { max_sessions: 100 } }));
+    // The hook socket off: a connect event asks `show id` at once (the hook case is below).
+    const config = configServiceFor(anAgentConfig({ session: { max_sessions: 100 }, ipc: { enabled: false } }));
     metrics = new OcservSyncMetrics(new MetricsRegistry());
     store = new SessionStore(clock, config);
     occtl = new FakeOcctl();
+    connects = new ConnectsInFlight();
     events = new Subject();
     started = new Subject();
     const stream = { events$: events.asObservable(), started$: started.asObservable(), interrupted$: new Subject<string>(), resumeNow: () => undefined } as unknown as OcctlEventStream;
-    sut = new OcservSessionSync(store, occtl as unknown as OcctlService, stream, new SchedulerRegistry(), metrics, clock, config);
+    sut = new OcservSessionSync(store, occtl as unknown as OcctlService, stream, new SchedulerRegistry(), metrics, clock, config, connects);
   });
 
   afterEach(() => sut.onApplicationShutdown());
@@ -194,9 +198,56 @@ describe(OcservSessionSync.name, () => {
     it('never asks ocserv when session syncing is off', async () => {
       const config = configServiceFor(anAgentConfig({ ocserv: { sync_sessions: false } }));
       const stream = { events$: events.asObservable(), started$: started.asObservable(), interrupted$: new Subject<string>(), resumeNow: () => undefined } as unknown as OcctlEventStream;
-      const off = new OcservSessionSync(store, occtl as unknown as OcctlService, stream, new SchedulerRegistry(), metrics, clock, config);
+      const off = new OcservSessionSync(store, occtl as unknown as OcctlService, stream, new SchedulerRegistry(), metrics, clock, config, connects);
       occtl.down = true;
       await expect(off.whenCurrent()).resolves.toBeUndefined();
+    });
+  });
+
+  describe('events with the hook socket on', () => {
+    let hooked: OcservSessionSync;
+    const carol = { sessionId: '41', username: 'carol', clientIp: '198.51.100.1', vpnIp: '', deviceId: '', connectedAtMs: 0, bytesIn: 0, bytesOut: 0, metadata: {} };
+
+    beforeEach(() => {
+      jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+      const config = configServiceFor(anAgentConfig({ session: { max_sessions: 100 }, ipc: { enabled: true } }));
+      const stream = { events$: events.asObservable(), started$: started.asObservable(), interrupted$: new Subject<string>(), resumeNow: () => undefined } as unknown as OcctlEventStream;
+      hooked = new OcservSessionSync(store, occtl as unknown as OcctlService, stream, new SchedulerRegistry(), metrics, clock, config, connects);
+      hooked.onApplicationBootstrap();
+    });
+
+    afterEach(() => {
+      hooked.onApplicationShutdown();
+      jest.useRealTimers();
+    });
+
+    it('waits for the hook decision that starts after the connect event instead of asking show id', async () => {
+      const showId = jest.spyOn(occtl, 'showId');
+      events.next(anOcctlEvent({ id: 41, username: 'carol' }));
+      await flush();
+
+      jest.advanceTimersByTime(HOOK_DECISION_GRACE_MS / 2);
+      await connects.track('41', 'carol', async () => store.add(carol));
+      await flush();
+
+      expect(showId).not.toHaveBeenCalled();
+      expect(store.get('41')?.username).toBe('carol');
+    });
+
+    it(`asks show id when no hook decision starts within ${HOOK_DECISION_GRACE_MS} ms`, async () => {
+      const showId = jest.spyOn(occtl, 'showId');
+      occtl.byId.set(42, anOcctlUser({ id: 42, username: 'dave', groupname: 'ops' }));
+      events.next(anOcctlEvent({ id: 42, username: 'dave' }));
+      await flush();
+      jest.advanceTimersByTime(HOOK_DECISION_GRACE_MS - 1);
+      await flush();
+      expect(showId).not.toHaveBeenCalled();
+
+      jest.advanceTimersByTime(1);
+      await flush();
+
+      expect(showId).toHaveBeenCalledWith(42);
+      expect(store.get('42')?.metadata.group).toBe('ops');
     });
   });
 
@@ -232,6 +283,46 @@ describe(OcservSessionSync.name, () => {
 
       expect(showId).not.toHaveBeenCalled();
       expect(store.get('25')?.username).toBe('carol');
+    });
+
+    it('waits for the hook decision pending on the session instead of asking show id', async () => {
+      const showId = jest.spyOn(occtl, 'showId');
+      let decide!: () => void;
+      void connects.track('26', 'carol', () => new Promise<void>((resolve) => (decide = resolve)));
+
+      events.next(anOcctlEvent({ id: 26, username: 'carol' }));
+      await flush();
+      store.add({ sessionId: '26', username: 'carol', clientIp: '198.51.100.1', vpnIp: '', deviceId: '', connectedAtMs: 0, bytesIn: 0, bytesOut: 0, metadata: {} });
+      decide();
+      await flush();
+
+      expect(showId).not.toHaveBeenCalled();
+      expect(store.get('26')?.username).toBe('carol');
+    });
+
+    it('asks show id once a pending hook decision recorded no session (a denial)', async () => {
+      const showId = jest.spyOn(occtl, 'showId');
+      let decide!: () => void;
+      void connects.track('27', 'carol', () => new Promise<void>((resolve) => (decide = resolve)));
+
+      events.next(anOcctlEvent({ id: 27, username: 'carol' }));
+      await flush();
+      expect(showId).not.toHaveBeenCalled();
+      decide();
+      await flush();
+
+      expect(showId).toHaveBeenCalledWith(27);
+      expect(store.get('27')).toBeUndefined();
+    });
+
+    it('does not wait for a decision pending for another user on the same id', async () => {
+      const showId = jest.spyOn(occtl, 'showId');
+      void connects.track('28', 'mallory', () => new Promise<void>(() => undefined));
+
+      events.next(anOcctlEvent({ id: 28, username: 'carol' }));
+      await flush();
+
+      expect(showId).toHaveBeenCalledWith(28);
     });
 
     it('does not add a session that is not connected yet', async () => {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { AgentErrorCode } from '../../../src/errors/agent-error-code.enum';
 import { AgentError } from '../../../src/errors/agent-error';
+import { ConnectsInFlight } from '../../../src/session/connects-in-flight';
 import type { OcservSessionSync } from '../../../src/session/ocserv-session-sync.service';
 import { SessionStore } from '../../../src/session/session-store.service';
 import { ConnectionAuthorizer } from '../../../src/vpn/connection-authorizer';
@@ -46,6 +47,7 @@ describe(VpnSessionService.name, () => {
   let authorizer: FakeConnectionAuthorizer;
   let sync: FakeSessionSync;
   let sut: VpnSessionService;
+  let connects: ConnectsInFlight;
 
   beforeAll(() => Logger.overrideLogger(false));
 
@@ -53,11 +55,23 @@ describe(VpnSessionService.name, () => {
     clock = new FakeClock();
     store = new SessionStore(clock, configServiceFor(anAgentConfig({ session: { ttl_seconds: 3600, max_sessions: 10 } })));
     authorizer = new FakeConnectionAuthorizer();
+    connects = new ConnectsInFlight();
     sync = new FakeSessionSync();
-    sut = new VpnSessionService(store, sync as unknown as OcservSessionSync, authorizer, clock, new DecisionMetrics(new MetricsRegistry()));
+    sut = new VpnSessionService(store, sync as unknown as OcservSessionSync, authorizer, clock, new DecisionMetrics(new MetricsRegistry()), connects);
   });
 
   describe('connect', () => {
+    it('keeps the decision visible as pending until the allowed session is recorded', async () => {
+      const connecting = sut.connectFromOcserv(aConnectNotice());
+      const pending = connects.whenDecided('sess-alice-1', 'alice');
+
+      expect(pending).toBeDefined();
+      await pending;
+      expect(store.get('sess-alice-1')?.username).toBe('alice');
+      await connecting;
+      expect(connects.whenDecided('sess-alice-1', 'alice')).toBeUndefined();
+    });
+
     it('returns the authorizer decision', async () => {
       const decision = anAllowDecision({ routes: ['10.1.0.0/16'] });
       authorizer.decision = decision;
