@@ -52,7 +52,12 @@ interface RunResult {
   readonly analysis?: Record<string, unknown>;
 }
 
-async function startAgent(rig: Rig, lab: OcservLab): Promise<{ agent: AgentProcess; httpPort: number }> {
+/**
+ * `hookSocket` false for the /bin/true variant: an operator without the hook runs no hook
+ * socket, so the agent asks occtl about each new session at once, as it would there
+ * (with the socket on it would wait up to 2 s for a hook decision that never comes).
+ */
+async function startAgent(rig: Rig, lab: OcservLab, hookSocket: boolean): Promise<{ agent: AgentProcess; httpPort: number }> {
   const client = rig.pki.client('ocserv-agent-portal-client');
   const configFile = writeAgentConfig(rig.pki, 'bench-storm-agent', {
     log: { level: 'info' },
@@ -61,7 +66,7 @@ async function startAgent(rig: Rig, lab: OcservLab): Promise<{ agent: AgentProce
       address: rig.simulator.address,
       tls: { cert_file: client.certFile, key_file: client.keyFile, ca_file: rig.pki.caFile, server_name: 'localhost' },
     },
-    ipc: { enabled: true, socket_path: rig.socketPath },
+    ipc: { enabled: hookSocket, socket_path: rig.socketPath },
     ocserv: {
       socket_file: lab.occtlSocket,
       sync_sessions: true,
@@ -156,7 +161,7 @@ async function stormOnce(size: number, variant: 'hook' | 'true', rig: Rig): Prom
   const lab = await OcservLab.start({ users, connectScript: script, disconnectScript: script, env: { OCSERV_AGENT_HOOK_CONFIG: rig.hookConfig } });
   let agent: AgentProcess | undefined;
   try {
-    const started = await startAgent(rig, lab);
+    const started = await startAgent(rig, lab, variant === 'hook');
     agent = started.agent;
     await new Promise((resolve) => setTimeout(resolve, 500)); // as after a restart: the agent is up before the storm
     await scrape(started.httpPort); // resets the event-loop lag histogram (prom-client resets it per scrape)
