@@ -26,7 +26,7 @@ import { AgentProcess } from '../e2e/support/agent-process';
 import { writeAgentConfig } from '../e2e/support/config-file';
 import { buildHook, HOOK_BINARY, writeHookConfig } from '../test/support/hook';
 import { OcservLab, type LabUser } from '../test/support/ocserv-lab/ocserv-lab';
-import { startPortalSimulator, testPolicy, type TestPortal } from '../test/support/portal-sim';
+import { agentPortalTls, startPortalSimulator, testPolicy, type TestPortal } from '../test/support/portal-sim';
 import { createTestPki, type TestPki } from '../test/support/test-pki';
 import { elapsedMs, summarize } from './bench-stats';
 
@@ -51,13 +51,12 @@ interface Rig {
 }
 
 async function startAgent(rig: Rig, ocserv: Record<string, unknown>): Promise<AgentProcess> {
-  const client = rig.pki.client('ocserv-agent-portal-client');
   const configFile = writeAgentConfig(rig.pki, 'bench-authorization-agent', {
     log: { level: process.env.BENCH_LOG_LEVEL ?? 'info' },
     authorization: { mode: 'portal', fail_mode: 'close' },
     portal: {
       address: rig.portal.simulator.address,
-      tls: { cert_file: client.certFile, key_file: client.keyFile, ca_file: rig.pki.caFile, server_name: 'localhost' },
+      tls: agentPortalTls(rig.pki),
     },
     ipc: { enabled: true, socket_path: rig.socketPath },
     ocserv,

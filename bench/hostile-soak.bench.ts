@@ -36,7 +36,7 @@ import { writeAgentConfig } from '../e2e/support/config-file';
 import { LogStreamRequest } from '../src/generated/agent/v1/agent';
 import { AgentClients, connectAgent, GrpcError, mtlsCredentials } from '../test/support/agent-clients';
 import { buildHook, HOOK_BINARY, writeHookConfig } from '../test/support/hook';
-import { startPortalSimulator, testPolicy } from '../test/support/portal-sim';
+import { agentPortalTls, startPortalSimulator, testPolicy } from '../test/support/portal-sim';
 import { TEST_IDENTITIES } from '../test/support/test-agent-config';
 import { childrenOf } from '../test/support/processes';
 import { createTestPki, TestPki } from '../test/support/test-pki';
@@ -337,13 +337,12 @@ async function main(): Promise<void> {
   const ocservLog = join(dir, 'ocserv.log');
   const logLine = (i: number) => `Dec  2 06:00:00 vpn ocserv[1]: main[soak]: line ${i} ${'x'.repeat(200)}\n`;
   writeFileSync(ocservLog, Array.from({ length: 100_000 }, (_, i) => logLine(i)).join(''));
-  const client = pki.client('ocserv-agent-portal-client');
   const configFile = writeAgentConfig(pki, 'bench-soak-agent', {
     log: { level: 'info', max_streams_per_source: STREAMS_PER_SOURCE },
     authorization: { mode: 'portal', fail_mode: 'close' },
     portal: {
       address: portal.simulator.address,
-      tls: { cert_file: client.certFile, key_file: client.keyFile, ca_file: pki.caFile, server_name: 'localhost' },
+      tls: agentPortalTls(pki),
     },
     ipc: { enabled: true, socket_path: socketPath, max_connections: MAX_CONNECTIONS },
     ocserv: { sync_sessions: false, events: false, log: { source: 'file', file: ocservLog } },

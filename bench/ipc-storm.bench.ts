@@ -19,6 +19,7 @@ import { createTestPki, type TestPki } from '../test/support/test-pki';
 import { summarize } from './bench-stats';
 import { cpuDelta, cpuSnapshot } from './process-cpu';
 import { SimulatorProcess } from './simulator-process';
+import { agentPortalTls } from '../test/support/portal-sim';
 
 const COUNT = Number(process.env.IPC_STORM_COUNT ?? 2000);
 const LATENCY_MS = 50;
@@ -61,12 +62,11 @@ function metrics(httpPort: number): Promise<Record<string, number>> {
 }
 
 async function scenario(pki: TestPki, simulator: SimulatorProcess, dir: string, name: string, hang: boolean): Promise<Record<string, unknown>> {
-  const client = pki.client('ocserv-agent-portal-client');
   const socketPath = join(dir, `${name}.sock`);
   const config = writeAgentConfig(pki, `ipc-storm-${name}`, {
     log: { level: 'info' },
     authorization: { mode: 'portal', fail_mode: 'close' },
-    portal: { address: simulator.address, tls: { cert_file: client.certFile, key_file: client.keyFile, ca_file: pki.caFile, server_name: 'localhost' } },
+    portal: { address: simulator.address, tls: agentPortalTls(pki) },
     ipc: { enabled: true, socket_path: socketPath },
     ocserv: { sync_sessions: false, events: false },
   });

@@ -26,6 +26,7 @@ import { elapsedMs, summarize } from './bench-stats';
 import { cpuDelta, cpuSnapshot, type CpuGroups } from './process-cpu';
 import { InProcessSimulator, SimulatorProcess } from './simulator-process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { agentPortalTls } from '../test/support/portal-sim';
 
 const SIZES = (process.env.STORM_SIZES ?? '50,100,200').split(',').map(Number);
 const ROUNDS = Number(process.env.STORM_ROUNDS ?? 3);
@@ -58,13 +59,12 @@ interface RunResult {
  * (with the socket on it would wait up to 2 s for a hook decision that never comes).
  */
 async function startAgent(rig: Rig, lab: OcservLab, hookSocket: boolean): Promise<{ agent: AgentProcess; httpPort: number }> {
-  const client = rig.pki.client('ocserv-agent-portal-client');
   const configFile = writeAgentConfig(rig.pki, 'bench-storm-agent', {
     log: { level: 'info' },
     authorization: { mode: 'portal', fail_mode: 'close' },
     portal: {
       address: rig.simulator.address,
-      tls: { cert_file: client.certFile, key_file: client.keyFile, ca_file: rig.pki.caFile, server_name: 'localhost' },
+      tls: agentPortalTls(rig.pki),
     },
     ipc: { enabled: hookSocket, socket_path: rig.socketPath },
     ocserv: {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { buildHook, HOOK_BINARY, writeHookConfig, type OnAgentUnreachable } from './hook';
 import { startLabAgent } from './ocserv-lab/lab-agent';
 import { OcservLab, type LabUser } from './ocserv-lab/ocserv-lab';
-import { startPortalSimulator, TEST_POLICY_YAML, testPolicy, type TestPortal } from './portal-sim';
+import { agentPortalTls, startPortalSimulator, TEST_POLICY_YAML, testPolicy, type TestPortal } from './portal-sim';
 import type { TestAgent } from './test-agent';
 import { deepMerge } from './test-agent-config';
 import { createTestPki, type TestPki } from './test-pki';
@@ -58,7 +58,6 @@ export async function startAuthorizationRig(): Promise<AuthorizationRig> {
   const dir = mkdtempSync(join(tmpdir(), 'authz-rig-'));
   chmodSync(dir, 0o755);
   const pki = createTestPki(dir);
-  const portalClient = pki.client('ocserv-agent-portal-client');
   const socketPath = join(dir, 'hook.sock');
   const hookConfigFile = join(dir, 'hook.conf');
   const setHookConfig: AuthorizationRig['setHookConfig'] = (input) =>
@@ -87,7 +86,7 @@ export async function startAuthorizationRig(): Promise<AuthorizationRig> {
     },
     async startAgent(overrides = {}) {
       await stopAgent();
-      current = await startLabAgent(lab, mergeOverrides(portalModeConfig(portal, pki, portalClient, socketPath), overrides));
+      current = await startLabAgent(lab, mergeOverrides(portalModeConfig(portal, pki, socketPath), overrides));
       // The agent connects to the portal at boot; a test that stops the portal right away must
       // not race that handshake (a connection the simulator accepted just before its outage is served).
       await waitForPortalChannel(current);
@@ -107,15 +106,13 @@ export async function startAuthorizationRig(): Promise<AuthorizationRig> {
 function portalModeConfig(
   portal: TestPortal,
   pki: TestPki,
-  client: { certFile: string; keyFile: string },
   socketPath: string,
 ): NonNullable<AgentOverrides> {
   return {
     authorization: { mode: 'portal', fail_mode: 'close', decision_timeout_ms: 1000 },
     portal: {
       address: portal.simulator.address,
-      // The test server certificate names localhost; SNI cannot be an IP address.
-      tls: { cert_file: client.certFile, key_file: client.keyFile, ca_file: pki.caFile, server_name: 'localhost' },
+      tls: agentPortalTls(pki),
       call_timeout_ms: 800,
       reconnect_backoff_initial_ms: 100,
       reconnect_backoff_max_ms: 500,

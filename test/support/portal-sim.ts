@@ -145,3 +145,13 @@ export async function startPortalSimulator(
 export function portalCredentials(pki: TestPki, client?: CertPair): grpc.ChannelCredentials {
   return client === undefined ? grpc.credentials.createSsl(pki.ca) : grpc.credentials.createSsl(pki.ca, client.key, client.cert);
 }
+
+/**
+ * The agent's `portal.tls` for a simulator whose certificates come from `pki`: the agent's
+ * client certificate, the CA, and SNI `localhost` (the test server certificate names
+ * localhost; SNI cannot be an IP address).
+ */
+export function agentPortalTls(pki: TestPki): { cert_file: string; key_file: string; ca_file: string; server_name: string } {
+  const client = pki.client('ocserv-agent-portal-client');
+  return { cert_file: client.certFile, key_file: client.keyFile, ca_file: pki.caFile, server_name: 'localhost' };
+}

@@ -1,7 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { GetActiveSessionsResponse, NotifyConnectRequest, NotifyConnectResponse } from '../../../src/generated/agent/v1/agent';
 import type { AgentClients, GrpcError } from '../../support/agent-clients';
-import { startPortalSimulator, testPolicy, type TestPortal } from '../../support/portal-sim';
+import { agentPortalTls, startPortalSimulator, testPolicy, type TestPortal } from '../../support/portal-sim';
 import { startTestAgent, TEST_IDENTITIES, type TestAgent } from '../../support/test-agent';
 import { createTestPki } from '../../support/test-pki';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,13 +39,12 @@ describe('NotifyConnect against the portal simulator (real gRPC over mTLS both w
     dir = mkdtempSync(join(tmpdir(), 'notify-connect-portal-'));
     const pki = createTestPki(dir);
     portal = await startPortalSimulator(testPolicy(POLICY_YAML), { pki });
-    const client = pki.client('ocserv-agent-portal-client');
     agent = await startTestAgent({
       session: { max_total_metadata_bytes: TOTAL_METADATA_BYTES },
       authorization: { mode: 'portal', fail_mode: 'close', decision_timeout_ms: 1000 },
       portal: {
         address: portal.simulator.address,
-        tls: { cert_file: client.certFile, key_file: client.keyFile, ca_file: pki.caFile, server_name: 'localhost' },
+        tls: agentPortalTls(pki),
         call_timeout_ms: 800,
         reconnect_backoff_initial_ms: 100,
         reconnect_backoff_max_ms: 500,

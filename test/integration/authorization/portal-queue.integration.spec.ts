@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NotifyConnectRequest, NotifyConnectResponse } from '../../../src/generated/agent/v1/agent';
 import type { AgentClients } from '../../support/agent-clients';
-import { startPortalSimulator, testPolicy, type TestPortal } from '../../support/portal-sim';
+import { agentPortalTls, startPortalSimulator, testPolicy, type TestPortal } from '../../support/portal-sim';
 import { startTestAgent, TEST_IDENTITIES, type TestAgent } from '../../support/test-agent';
 import { createTestPki, type TestPki } from '../../support/test-pki';
 import { metricValue } from './authorization-metrics';
@@ -52,12 +52,11 @@ describe('the portal call queue (real agent, real portal simulator, mTLS)', () =
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function startAgent(portalOverrides: Record<string, unknown>): Promise<void> {
-    const client = pki.client('ocserv-agent-portal-client');
     agent = await startTestAgent({
       authorization: { mode: 'portal', fail_mode: 'close', decision_timeout_ms: DECISION_TIMEOUT_MS },
       portal: {
         address: portal.simulator.address,
-        tls: { cert_file: client.certFile, key_file: client.keyFile, ca_file: pki.caFile, server_name: 'localhost' },
+        tls: agentPortalTls(pki),
         call_timeout_ms: CALL_TIMEOUT_MS,
         breaker: { volume_threshold: 5, error_threshold_percent: 50 },
         ...portalOverrides,

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPortalSimulator, TEST_POLICY_YAML, testPolicy, type TestPortal } from '../../support/portal-sim';
+import { agentPortalTls, startPortalSimulator, TEST_POLICY_YAML, testPolicy, type TestPortal } from '../../support/portal-sim';
 import { createTestPki } from '../../support/test-pki';
 import { startTestAgent, type TestAgent } from '../../support/test-agent';
 import { HookSocketClient } from '../ipc/hook-socket-client';
@@ -166,13 +166,12 @@ describe('the hook allow fallback against the real agent', () => {
         const portalDir = mkdtempSync(join(dir, 'portal-'));
         const pki = createTestPki(portalDir);
         portal = await startPortalSimulator(testPolicy(TEST_POLICY_YAML), { pki });
-        const client = pki.client('ocserv-agent-portal-client');
         busySocket = join(dir, 'busy.sock');
         busyAgent = await startTestAgent({
           authorization: { mode: 'portal', fail_mode: 'close' },
           portal: {
             address: portal.simulator.address,
-            tls: { cert_file: client.certFile, key_file: client.keyFile, ca_file: pki.caFile, server_name: 'localhost' },
+            tls: agentPortalTls(pki),
           },
           ipc: { enabled: true, socket_path: busySocket, max_connections: 3 },
         });
