@@ -189,7 +189,7 @@ const authorizationSchema = z
     mode: z.enum(['static', 'local', 'portal']).default('static'),
     /** What decides when the portal fails, times out or the breaker is open. */
     fail_mode: z.enum(['close', 'open', 'stale']).default('close'),
-    /** The agent's whole budget for one decision; the hook's budget (hook.conf timeout_ms) must be larger. */
+    /** The budget for one decision when the caller states none; a hook request brings its own (budget_ms). */
     decision_timeout_ms: positiveInt(60_000).default(2_000),
     static: staticDecisionSchema,
     local: localPolicySchema,

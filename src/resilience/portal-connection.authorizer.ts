@@ -70,10 +70,16 @@ export class PortalConnectionAuthorizer extends ConnectionAuthorizer {
     }
   }
 
-  /** The agent's budget, shortened when the caller (the hook) has less time than that. */
+  /**
+   * The caller's own budget (the hook sends its timeout_ms), less the margin for the way back;
+   * decision_timeout_ms only for a caller that does not say. Not capped by decision_timeout_ms:
+   * in a storm the wait in the agent's queue is ours, not the portal's, and denying a user the
+   * hook would still have waited for turns a busy moment into lockouts (issue 14). A slow or
+   * dead portal is still bounded by portal.call_timeout_ms per call, counted from when it is sent.
+   */
   private budgetMs(deadline: DecisionDeadline): number {
     if (deadline.budgetMs === undefined) return this.decisionTimeoutMs;
-    return Math.max(1, Math.min(this.decisionTimeoutMs, deadline.budgetMs - HOOK_MARGIN_MS));
+    return Math.max(1, deadline.budgetMs - HOOK_MARGIN_MS);
   }
 
   /**

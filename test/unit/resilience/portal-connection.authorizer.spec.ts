@@ -38,7 +38,7 @@ describe(PortalConnectionAuthorizer.name, () => {
 
   beforeAll(() => Logger.overrideLogger(false));
 
-  function setUp(failMode: FailMode = 'close'): void {
+  function setUp(failMode: FailMode = 'close', maxConcurrentCalls = 100): void {
     breaker?.onModuleDestroy();
     const config = configServiceFor(
       anAgentConfig({
@@ -49,6 +49,7 @@ describe(PortalConnectionAuthorizer.name, () => {
         },
         portal: {
           call_timeout_ms: CALL_TIMEOUT_MS,
+          max_concurrent_calls: maxConcurrentCalls,
           breaker: { volume_threshold: BREAKER_VOLUME_THRESHOLD, reset_timeout_ms: 10_000 },
         },
       }),
@@ -390,6 +391,60 @@ describe(PortalConnectionAuthorizer.name, () => {
 
       expect(arrived()).toBe(true);
       await expect(decision).resolves.toMatchObject({ source: 'fail-close' });
+    });
+  });
+
+  // Issue 14: in a storm the wait is the agent's own; the hook's budget bounds it, not decision_timeout_ms.
+  describe('a call queued behind another (portal.max_concurrent_calls 1)', () => {
+    const BOB = aConnectNotice({ username: 'bob' });
+    const HOOK_BUDGET_MS = 5_000;
+
+    beforeEach(() => {
+      setUp('close', 1);
+      checker.hangs();
+    });
+
+    /** Bob's call holds the one slot until 1,000 ms; alice's waits behind it, then her own call hangs until `answerAtMs` (< 1,000 + call_timeout_ms). */
+    async function aliceQueuedBehindBob(deadline: { budgetMs?: number }, answerAtMs: number): Promise<ConnectDecision> {
+      void sut.decide(BOB, { budgetMs: HOOK_BUDGET_MS });
+      const alice = sut.decide(aConnectNotice(), deadline);
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(checker.callCount).toBe(1);
+      checker.answerHangingCalls(anAllowVerdict());
+      await jest.advanceTimersByTimeAsync(answerAtMs - 1_000);
+      checker.answerHangingCalls(anAllowVerdict({ routes: ['10.60.0.0/16'] }));
+      await jest.advanceTimersByTimeAsync(0);
+      return alice;
+    }
+
+    it("gets the portal's answer after queueing past decision_timeout_ms, within the hook's budget", async () => {
+      const decision = await aliceQueuedBehindBob({ budgetMs: HOOK_BUDGET_MS }, DECISION_TIMEOUT_MS + 400);
+
+      expect(decision).toMatchObject({ allowed: true, source: 'portal', routes: ['10.60.0.0/16'] });
+      expect(checker.callCount).toBe(2);
+      expect(await portalCalls('over_budget')).toBe(0);
+    });
+
+    it('without a budget from the caller, still ends at decision_timeout_ms', async () => {
+      const decision = await aliceQueuedBehindBob({}, DECISION_TIMEOUT_MS + 400);
+
+      expect(decision).toMatchObject({ allowed: false, source: 'fail-close' });
+      expect(decision.portalFailure).toMatch(/2000 ms decision budget/);
+    });
+
+    it('is a portal failure when the portal, once asked, takes longer than call_timeout_ms', async () => {
+      void sut.decide(BOB, { budgetMs: HOOK_BUDGET_MS });
+      const { decision, arrived } = decideTracked(aConnectNotice(), { budgetMs: HOOK_BUDGET_MS });
+      await jest.advanceTimersByTimeAsync(1_000);
+      checker.answerHangingCalls(anAllowVerdict());
+
+      // Alice's call left the queue at 1,000 ms; its own timeout runs from there.
+      await jest.advanceTimersByTimeAsync(CALL_TIMEOUT_MS - 1);
+      expect(arrived()).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+
+      expect(arrived()).toBe(true);
+      await expect(decision).resolves.toMatchObject({ allowed: false, source: 'fail-close', portalFailure: expect.stringMatching(/timed out/) });
     });
   });
 
