@@ -254,6 +254,46 @@ const ipcSchema = z
   })
   .prefault({});
 
+/** A file mode as an operator writes it: "0640" (octal digits only, no setuid/setgid/sticky bits). */
+const fileMode = z
+  .string()
+  .regex(/^0?[0-7]{3}$/, { error: 'expected an octal file mode like "0640"' })
+  .transform((value) => parseInt(value, 8));
+
+/** A user or group: a name from /etc/passwd or /etc/group, or a number; empty keeps the agent's own. */
+const ownerName = z.string().regex(/^[A-Za-z0-9._-]{0,64}$/, { error: 'expected a name or a numeric id' });
+
+const userConfigSchema = z
+  .strictObject({
+    /** Mode of the per-user and per-group files the agent writes (ocserv reads them as root). */
+    file_mode: fileMode.prefault('0640'),
+    owner: ownerName.default(''),
+    group: ownerName.default(''),
+    /** Backups kept per file in <dir>/.backups; the oldest go first. */
+    backup_retention: positiveInt(1000).default(10),
+    /** A rendered file larger than this is refused; an existing larger file is not read. */
+    max_file_bytes: positiveInt(16 * 1024 * 1024).default(256 * 1024),
+    /** UpdateUserRoutes reload_if_connected: how long to wait for the user's new session (user_reconnected). */
+    reconnect_wait_ms: positiveInt(600_000).default(15_000),
+    /** Write routes and DNS from the portal's CheckPolicy answers into the user's file when they differ. */
+    apply_portal_routes: z.boolean().default(true),
+  })
+  .prefault({});
+
+const mainConfigSchema = z
+  .strictObject({
+    /** UpdateConfig MAIN (ocserv.conf) is refused unless this is true. */
+    allow_updates: z.boolean().default(false),
+    path: absolutePath.default('/etc/ocserv/ocserv.conf'),
+    /** The ocserv binary whose --test-config checks a candidate. */
+    ocserv_path: absolutePath.default('/usr/sbin/ocserv'),
+    test_timeout_ms: positiveInt(120_000).default(10_000),
+    /** After occtl reload: ocserv must still answer occtl this long, or the previous file is put back. */
+    reload_settle_ms: positiveInt(60_000).default(2_000),
+    max_file_bytes: positiveInt(16 * 1024 * 1024).default(1024 * 1024),
+  })
+  .prefault({});
+
 export const agentConfigSchema = z
   .strictObject({
     agent: z
@@ -272,6 +312,8 @@ export const agentConfigSchema = z
     authorization: authorizationSchema,
     portal: portalSchema,
     ipc: ipcSchema,
+    user_config: userConfigSchema,
+    main_config: mainConfigSchema,
   })
   .prefault({})
   .refine((config) => config.authorization.mode !== 'portal' || config.portal.address !== undefined, {
@@ -290,3 +332,5 @@ export type OcservConfig = AgentConfig['ocserv'];
 export type AuthorizationConfig = AgentConfig['authorization'];
 export type PortalConfig = AgentConfig['portal'];
 export type IpcConfig = AgentConfig['ipc'];
+export type UserConfigConfig = AgentConfig['user_config'];
+export type MainConfigConfig = AgentConfig['main_config'];

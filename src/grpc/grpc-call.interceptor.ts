@@ -4,6 +4,7 @@ import { Reflector } from '@nestjs/core';
 import type { Writable } from 'node:stream';
 import { finalize, fromEvent, Observable, take, takeUntil, tap, throwError, catchError } from 'rxjs';
 import { Clock } from '../clock/clock';
+import { auditDetailOf } from './audit-detail';
 import { auditTargetOf } from './audit-target';
 import { CallerResolver } from './caller-resolver.service';
 import { grpcCallOf, grpcMethodOf, msUntilDeadline } from './grpc-call';
@@ -52,6 +53,7 @@ export class GrpcCallInterceptor implements NestInterceptor {
         durationMs: performance.now() - startedAt,
         details: failure?.details,
         auditTarget,
+        auditDetail: auditTarget === undefined ? undefined : auditDetailOf(call),
       });
     };
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RpcMetrics } from '../metrics/rpc-metrics';
+import type { AuditDetail } from './audit-detail';
 import type { ResolvedCaller } from './caller-resolver.service';
 
 export interface RpcOutcome {
@@ -12,6 +13,8 @@ export interface RpcOutcome {
   readonly details?: string;
   /** For audited (mutating) RPCs: what the call acted on. */
   readonly auditTarget?: string;
+  /** For audited RPCs that changed something: the file and a short diff (grpc/audit-detail.ts). */
+  readonly auditDetail?: AuditDetail;
 }
 
 /** Health probes arrive every few seconds; their lines go to debug so they do not drown the log. */
@@ -57,6 +60,8 @@ export class RpcCallRecorder {
         role: outcome.caller.role,
         method: outcome.method,
         target: outcome.auditTarget,
+        ...(outcome.auditDetail?.file !== undefined ? { file: outcome.auditDetail.file } : {}),
+        ...(outcome.auditDetail?.change !== undefined ? { change: outcome.auditDetail.change } : {}),
         outcome: outcome.code === 'OK' ? 'ok' : outcome.code.toLowerCase(),
       });
     }
