@@ -11,6 +11,7 @@ import {
   CommandResponse,
   ConfigUpdateRequest,
   ConfigUpdateResponse,
+  ConfigType,
   HealthCheckRequest,
   HealthCheckResponse,
   LogEntry,
@@ -22,6 +23,8 @@ import { grpcStreamDemand } from '../grpc/grpc-stream-demand';
 import { ServerStreaming } from '../grpc/server-streaming.decorator';
 import { Audited, RequiresRole } from '../grpc/rpc-access.decorator';
 import { LogStreamService } from '../logs/log-stream.service';
+import { UserConfigService } from '../user-config/user-config.service';
+import { noteWrite, validationResult } from '../user-config/config-write.report';
 import {
   toCommandOrder,
   toCommandResponse,
@@ -29,6 +32,7 @@ import {
   toHealthTier,
   toLogEntry,
   toLogQuery,
+  scopeOfConfigUpdate,
 } from './agent-wire.mapper';
 import { CommandExecutor } from './command-executor.service';
 import { TieredHealth } from './tiered-health.service';
@@ -43,6 +47,7 @@ export class AgentServiceGrpcController implements AgentServiceController {
     private readonly health: TieredHealth,
     private readonly logs: LogStreamService,
     private readonly clock: Clock,
+    private readonly userConfigs: UserConfigService,
   ) {}
 
   @RequiresRole(Role.Operator)
@@ -59,12 +64,20 @@ export class AgentServiceGrpcController implements AgentServiceController {
     return toCommandResponse(order.requestId, await this.commands.execute(order));
   }
 
-  @RequiresRole(Role.Admin)
+  // MAIN replaces ocserv.conf: admin; a per-user or per-group file: operator, as UpdateUserRoutes.
+  @RequiresRole((request: ConfigUpdateRequest) => (request.config_type === ConfigType.CONFIG_TYPE_MAIN ? Role.Admin : Role.Operator))
   @Audited((request: ConfigUpdateRequest) => `config=${request.config_type}:${request.config_name}`)
-  updateConfig(): ConfigUpdateResponse {
-    throw AgentError.notImplemented(
-      'UpdateConfig is not implemented in this agent version (ocserv configuration writing arrives in a later release)',
-    );
+  async updateConfig(request: ConfigUpdateRequest, _metadata?: Metadata, call?: unknown): Promise<ConfigUpdateResponse> {
+    const scope = scopeOfConfigUpdate(request);
+    if (scope === 'main') {
+      throw AgentError.notImplemented('UpdateConfig MAIN is not implemented in this agent version');
+    }
+    const outcome = await this.userConfigs.replaceBody(scope, request.config_name, request.config_content, 'config_content', {
+      validateOnly: request.validate_only,
+      backup: request.create_backup,
+    });
+    noteWrite(call, outcome);
+    return { request_id: request.request_id, success: true, validation_result: validationResult(outcome), backup_path: outcome.backupPath, error_message: '' };
   }
 
   @RequiresRole(Role.Reader)

@@ -1,4 +1,6 @@
 import { AgentError } from '../errors/agent-error';
+import { ConfigType, type ConfigUpdateRequest } from '../generated/agent/v1/agent';
+import type { ConfigScope } from '../user-config/config-scope';
 import type {
   CommandRequest,
   CommandResponse,
@@ -109,4 +111,18 @@ export function toLogEntry(line: LogLine): LogEntry {
     message: line.message,
     fields: { ...line.fields },
   };
+}
+
+/** UpdateConfig's config_type as what it changes. */
+export function scopeOfConfigUpdate(request: ConfigUpdateRequest): 'main' | ConfigScope {
+  switch (request.config_type) {
+    case ConfigType.CONFIG_TYPE_MAIN:
+      return 'main';
+    case ConfigType.CONFIG_TYPE_PER_USER:
+      return 'user';
+    case ConfigType.CONFIG_TYPE_PER_GROUP:
+      return 'group';
+    default:
+      throw AgentError.invalidArgument('config_type must be CONFIG_TYPE_MAIN, CONFIG_TYPE_PER_USER or CONFIG_TYPE_PER_GROUP');
+  }
 }

@@ -16,7 +16,6 @@ import {
   UpdateUserConfigRequest,
   UpdateUserConfigResponse,
 } from '../generated/vpn/v1/config';
-import { noteAuditDetail } from '../grpc/audit-detail';
 import { GrpcEdge } from '../grpc/grpc-edge.decorator';
 import { Audited, RequiresRole } from '../grpc/rpc-access.decorator';
 import { AgentError } from '../errors/agent-error';
@@ -25,7 +24,8 @@ import { applyChanges, mergeValues, replaceOptions, valuesChanged } from './conf
 import type { ConfigScope } from './config-scope';
 import { optionsFromWire, scopeOfSync, toGetActiveRoutesResponse, toWireGroupConfig, toWireUserConfig } from './config-service.wire.mapper';
 import { listValues } from './option-input';
-import { UserConfigService, type ConfigWriteOutcome } from './user-config.service';
+import { noteWrite, validationResult } from './config-write.report';
+import { UserConfigService } from './user-config.service';
 
 /** vpn.v1.ConfigService, served by the agent: wire <-> domain only; the work is in UserConfigService. */
 @Controller()
@@ -107,13 +107,4 @@ export class VpnConfigController implements ConfigServiceController {
     noteWrite(call, outcome);
     return { success: true, validation_result: validationResult(outcome), backup_path: outcome.backupPath, error_message: '' };
   }
-}
-
-export function validationResult(outcome: ConfigWriteOutcome): string {
-  if (outcome.validateOnly) return `valid (nothing written): ${outcome.change}\n${outcome.rendered}`;
-  return outcome.changed ? `written: ${outcome.change}` : 'unchanged: the file already says this';
-}
-
-export function noteWrite(call: unknown, outcome: ConfigWriteOutcome): void {
-  if (!outcome.validateOnly) noteAuditDetail(call, { file: outcome.path, change: outcome.changed ? outcome.change : 'no change' });
 }
