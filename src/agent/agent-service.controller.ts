@@ -9,6 +9,7 @@ import {
   AgentServiceControllerMethods,
   CommandRequest,
   CommandResponse,
+  ConfigType,
   ConfigUpdateRequest,
   ConfigUpdateResponse,
   HealthCheckRequest,
@@ -21,14 +22,18 @@ import { GrpcEdge } from '../grpc/grpc-edge.decorator';
 import { grpcStreamDemand } from '../grpc/grpc-stream-demand';
 import { ServerStreaming } from '../grpc/server-streaming.decorator';
 import { Audited, RequiresRole } from '../grpc/rpc-access.decorator';
+import { noteAuditDetail } from '../grpc/audit-detail';
 import { LogStreamService } from '../logs/log-stream.service';
+import { MainConfigService } from '../user-config/main-config.service';
 import {
   toCommandOrder,
   toCommandResponse,
+  toConfigUpdateResponse,
   toHealthCheckResponse,
   toHealthTier,
   toLogEntry,
   toLogQuery,
+  toMainConfigUpdate,
 } from './agent-wire.mapper';
 import { CommandExecutor } from './command-executor.service';
 import { TieredHealth } from './tiered-health.service';
@@ -43,6 +48,7 @@ export class AgentServiceGrpcController implements AgentServiceController {
     private readonly health: TieredHealth,
     private readonly logs: LogStreamService,
     private readonly clock: Clock,
+    private readonly mainConfig: MainConfigService,
   ) {}
 
   @RequiresRole(Role.Operator)
@@ -61,10 +67,27 @@ export class AgentServiceGrpcController implements AgentServiceController {
 
   @RequiresRole(Role.Admin)
   @Audited((request: ConfigUpdateRequest) => `config=${request.config_type}:${request.config_name}`)
-  updateConfig(): ConfigUpdateResponse {
-    throw AgentError.notImplemented(
-      'UpdateConfig is not implemented in this agent version (ocserv configuration writing arrives in a later release)',
-    );
+  async updateConfig(request: ConfigUpdateRequest, _metadata?: Metadata, call?: unknown): Promise<ConfigUpdateResponse> {
+    switch (request.config_type) {
+      case ConfigType.CONFIG_TYPE_MAIN: {
+        const update = toMainConfigUpdate(request);
+        const result = await this.mainConfig.update(update.content, { validateOnly: update.validateOnly, backup: update.backup });
+        if (result.applied || result.rolledBack) {
+          noteAuditDetail(call, { file: result.path, change: result.rolledBack ? `${result.change}, rolled back` : result.change });
+        }
+        return toConfigUpdateResponse(request.request_id, result);
+      }
+      case ConfigType.CONFIG_TYPE_PER_USER:
+      case ConfigType.CONFIG_TYPE_PER_GROUP:
+        // Seam for the per-user/per-group handler (user-config.service.ts, issue 10 part C).
+        throw AgentError.notImplemented(
+          `UpdateConfig ${request.config_type} is not implemented in this agent version (per-user and per-group files arrive in a later release)`,
+        );
+      default:
+        throw AgentError.invalidArgument(
+          `config_type must be CONFIG_TYPE_MAIN, CONFIG_TYPE_PER_USER or CONFIG_TYPE_PER_GROUP; got ${String(request.config_type)}`,
+        );
+    }
   }
 
   @RequiresRole(Role.Reader)
