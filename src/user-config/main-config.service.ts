@@ -155,11 +155,11 @@ export class MainConfigService {
     return this.result({ success: false, rolledBack: true, validation: [...checked, message], backupPath, error: message, change });
   }
 
-  /** Reloads the restored file; when ocserv is gone, says it needs a start (systemd Restart= does it with the restored file). */
+  /** Reloads the restored file; when ocserv is gone, says it needs a start (a systemd Restart= policy does it, on the restored file). */
   private async reloadPrevious(): Promise<string> {
     const status = await this.statusOrFailure();
     if (typeof status === 'string') {
-      return `the previous file is back in place but ocserv is not running (${status}); it needs a restart, which systemd (Restart=) does with the restored file`;
+      return `the previous file is back in place but ocserv is not running (${status}); it needs a restart (with a systemd Restart= policy it comes back by itself, on the restored file)`;
     }
     try {
       const reload = await this.occtl.reload();

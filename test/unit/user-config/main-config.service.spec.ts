@@ -189,7 +189,7 @@ describe(MainConfigService.name, () => {
     const result = await update();
     expect(result).toMatchObject({ success: false, rolledBack: true });
     expect(result.errorMessage).toMatch(/^rolled back: ocserv stopped answering after the reload: .*; the previous file is back in place but ocserv is not running/);
-    expect(result.errorMessage).toContain('systemd (Restart=)');
+    expect(result.errorMessage).toContain('with a systemd Restart= policy it comes back by itself, on the restored file');
     expect(writer.file).toBe(CURRENT);
     expect(occtl.reloadCount).toBe(1);
   });
