@@ -9,9 +9,9 @@ import {
   AgentServiceControllerMethods,
   CommandRequest,
   CommandResponse,
+  ConfigType,
   ConfigUpdateRequest,
   ConfigUpdateResponse,
-  ConfigType,
   HealthCheckRequest,
   HealthCheckResponse,
   LogEntry,
@@ -22,17 +22,22 @@ import { GrpcEdge } from '../grpc/grpc-edge.decorator';
 import { grpcStreamDemand } from '../grpc/grpc-stream-demand';
 import { ServerStreaming } from '../grpc/server-streaming.decorator';
 import { Audited, RequiresRole } from '../grpc/rpc-access.decorator';
+import { noteAuditDetail } from '../grpc/audit-detail';
 import { LogStreamService } from '../logs/log-stream.service';
-import { UserConfigService } from '../user-config/user-config.service';
 import { noteWrite, validationResult } from '../user-config/config-write.report';
+import { MainConfigService } from '../user-config/main-config.service';
+import { UserConfigService } from '../user-config/user-config.service';
 import {
   toCommandOrder,
   toCommandResponse,
+  toConfigUpdateResponse,
   toHealthCheckResponse,
   toHealthTier,
   toLogEntry,
   toLogQuery,
   scopeOfConfigUpdate,
+  toConfigUpdateResponse,
+  toMainConfigUpdate,
 } from './agent-wire.mapper';
 import { CommandExecutor } from './command-executor.service';
 import { TieredHealth } from './tiered-health.service';
@@ -48,6 +53,7 @@ export class AgentServiceGrpcController implements AgentServiceController {
     private readonly logs: LogStreamService,
     private readonly clock: Clock,
     private readonly userConfigs: UserConfigService,
+    private readonly mainConfig: MainConfigService,
   ) {}
 
   @RequiresRole(Role.Operator)
@@ -70,7 +76,12 @@ export class AgentServiceGrpcController implements AgentServiceController {
   async updateConfig(request: ConfigUpdateRequest, _metadata?: Metadata, call?: unknown): Promise<ConfigUpdateResponse> {
     const scope = scopeOfConfigUpdate(request);
     if (scope === 'main') {
-      throw AgentError.notImplemented('UpdateConfig MAIN is not implemented in this agent version');
+      const update = toMainConfigUpdate(request);
+      const result = await this.mainConfig.update(update.content, { validateOnly: update.validateOnly, backup: update.backup });
+      if (result.applied || result.rolledBack) {
+        noteAuditDetail(call, { file: result.path, change: result.rolledBack ? `${result.change}, rolled back` : result.change });
+      }
+      return toConfigUpdateResponse(request.request_id, result);
     }
     const outcome = await this.userConfigs.replaceBody(scope, request.config_name, request.config_content, 'config_content', {
       validateOnly: request.validate_only,

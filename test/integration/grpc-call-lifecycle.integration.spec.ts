@@ -68,10 +68,16 @@ describe('gRPC call lifecycle', () => {
     expect(line.code).toBe('CANCELLED');
   });
 
-  it('answers AgentService.UpdateConfig with UNIMPLEMENTED and says so', async () => {
-    const error = await rejection(admin.unary(admin.agent, 'UpdateConfig', { config_name: 'x' }));
+  it('answers AgentService.UpdateConfig PER_USER with UNIMPLEMENTED and says so', async () => {
+    const error = await rejection(admin.unary(admin.agent, 'UpdateConfig', { config_type: 'CONFIG_TYPE_PER_USER', config_name: 'x' }));
     expect(error?.code).toBe(GrpcStatus.UNIMPLEMENTED);
-    expect(error?.details).toContain('UpdateConfig is not implemented in this agent version');
+    expect(error?.details).toContain('UpdateConfig CONFIG_TYPE_PER_USER is not implemented in this agent version');
+  });
+
+  it('answers AgentService.UpdateConfig MAIN with FAILED_PRECONDITION while main_config.allow_updates is false', async () => {
+    const error = await rejection(admin.unary(admin.agent, 'UpdateConfig', { config_type: 'CONFIG_TYPE_MAIN', config_content: 'x = 1\n' }));
+    expect(error?.code).toBe(GrpcStatus.FAILED_PRECONDITION);
+    expect(error?.details).toContain('main_config.allow_updates is false');
   });
 
   it('writes one log line per RPC with method, caller, status and duration', async () => {
