@@ -36,7 +36,6 @@ import {
   toLogEntry,
   toLogQuery,
   scopeOfConfigUpdate,
-  toConfigUpdateResponse,
   toMainConfigUpdate,
 } from './agent-wire.mapper';
 import { CommandExecutor } from './command-executor.service';

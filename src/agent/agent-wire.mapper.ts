@@ -1,5 +1,5 @@
 import { AgentError } from '../errors/agent-error';
-import { ConfigType, type ConfigUpdateRequest } from '../generated/agent/v1/agent';
+import { ConfigType } from '../generated/agent/v1/agent';
 import type { ConfigScope } from '../user-config/config-scope';
 import type {
   CommandRequest,

@@ -81,7 +81,7 @@ export class UserConfigService implements OnModuleInit {
 
   async read(scope: ConfigScope, name: string): Promise<StoredConfig> {
     const target = this.target(scope, name);
-    const stored = await this.writer.read(target);
+    const stored = await this.writer.readStored(target);
     const path = this.writer.pathOf(target);
     if (stored === undefined) {
       return { scope, name, path, found: false, document: emptyDocument(), modifiedAtMs: undefined };
@@ -103,8 +103,7 @@ export class UserConfigService implements OnModuleInit {
       return rendered;
     };
     if (options.validateOnly === true) {
-      const stored = await this.writer.read(target);
-      transform(stored?.text);
+      transform(await this.writer.read(target));
       return { path, backupPath: '', changed: false, validateOnly: true, change, rendered };
     }
     const result = await this.writer.update(target, transform, { backup: options.backup !== false });
@@ -133,7 +132,7 @@ export class UserConfigService implements OnModuleInit {
 
   private target(scope: ConfigScope, name: string): ConfigTarget {
     assertUsername(name, nameFieldOf(scope));
-    return { dir: this.dirs[scope], name, mode: this.settings.file_mode, uid: this.uid, gid: this.gid, maxBytes: this.settings.max_file_bytes };
+    return { dir: this.dirs[scope], name, mode: this.settings.file_mode, uid: this.uid, gid: this.gid };
   }
 
   /** A file on disk that the model refuses is the operator's to fix; the agent does not build on it. */

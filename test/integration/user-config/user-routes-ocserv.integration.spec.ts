@@ -38,6 +38,17 @@ describe('per-user and per-group files against a real ocserv', () => {
   const occtlUsers = (name: string): OcctlJsonUser[] =>
     (JSON.parse(lab.occtl(['-j', 'show', 'user', name]).stdout || '[]') as OcctlJsonUser[]).filter((user) => user.Username === name);
   const list = (value: string[] | string | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+  /** occtl prints IPv4 routes as address/netmask (ocserv converts them when it reads the file): back to a prefix length. */
+  const prefixed = (routes: string[]): string[] =>
+    routes
+      .map((route) => {
+        const [address, mask] = route.split('/');
+        if (mask === undefined || !mask.includes('.')) return route;
+        const bits = mask.split('.').reduce((total, octet) => total + Number(octet).toString(2).replace(/0/g, '').length, 0);
+        return `${address}/${bits}`;
+      })
+      .sort();
+  const routesOf = (user: OcctlJsonUser | undefined): string[] => prefixed(list(user?.Routes));
   const connect = async (user: typeof ALICE): Promise<VpnClient> => {
     const client = await lab.connect(user);
     clients.push(client);
@@ -83,7 +94,7 @@ describe('per-user and per-group files against a real ocserv', () => {
 
     await connect(ALICE);
     const [session] = occtlUsers('alice');
-    expect(list(session?.Routes).sort()).toEqual(['10.50.0.0/16', '10.60.1.0/24'].sort());
+    expect(routesOf(session)).toEqual(['10.50.0.0/16', '10.60.1.0/24']);
     expect(list(session?.DNS)).toEqual(['10.50.0.53']);
     expect(list(session?.['Split-DNS-Domains']).sort()).toEqual(['corp.example', 'lab.example']);
   });
@@ -100,7 +111,7 @@ describe('per-user and per-group files against a real ocserv', () => {
 
   it('without reload_if_connected the live session keeps its routes; the new ones are listed as pending', async () => {
     await updateRoutes({ username: 'alice', routes: ['10.70.0.0/16'], dns_servers: ['10.50.0.53'] });
-    expect(list(occtlUsers('alice')[0]?.Routes).sort()).toEqual(['10.50.0.0/16', '10.60.1.0/24']);
+    expect(routesOf(occtlUsers('alice')[0])).toEqual(['10.50.0.0/16', '10.60.1.0/24']);
     const response = await reader.unary<GetActiveRoutesResponse>(reader.config, 'GetActiveRoutes', { username: 'alice', session_id: '' });
     expect(response.routes.find((route) => route.cidr === '10.70.0.0/16')).toMatchObject({ active: false, source: 'ROUTE_SOURCE_USER_CONFIG' });
     expect(response.routes.find((route) => route.cidr === '10.50.0.0/16')).toMatchObject({ active: true, source: 'ROUTE_SOURCE_DYNAMIC' });
@@ -115,7 +126,7 @@ describe('per-user and per-group files against a real ocserv', () => {
     const response = await pending;
     expect(response).toMatchObject({ success: true, user_reconnected: true });
     const [session] = occtlUsers('alice').filter((user) => !old.includes(user.ID));
-    expect(list(session?.Routes)).toEqual(['10.80.0.0/16']);
+    expect(routesOf(session)).toEqual(['10.80.0.0/16']);
   });
 
   it('reload_if_connected with nobody coming back: user_reconnected false after the wait', async () => {
@@ -139,7 +150,7 @@ describe('per-user and per-group files against a real ocserv', () => {
 
     await connect(BOB);
     const [session] = occtlUsers('bob');
-    expect(list(session?.Routes)).toEqual(['172.20.0.0/16']);
+    expect(routesOf(session)).toEqual(['172.20.0.0/16']);
     expect(list(session?.DNS)).toEqual(['172.20.0.53']);
     const routes = await reader.unary<GetActiveRoutesResponse>(reader.config, 'GetActiveRoutes', { username: 'bob', session_id: String(session?.ID) });
     expect(routes.routes).toEqual([expect.objectContaining({ cidr: '172.20.0.0/16', source: 'ROUTE_SOURCE_GROUP_CONFIG', active: true })]);
