@@ -8,7 +8,7 @@ import { ClockModule } from '../../../src/clock/clock.module';
 import { AgentErrorCode } from '../../../src/errors/agent-error-code.enum';
 import { ConfigFileSystem } from '../../../src/user-config/config-file.adapter';
 import { ConfigFileWriter, type ConfigTarget } from '../../../src/user-config/config-file.writer';
-import { UserConfigModule } from '../../../src/user-config/user-config.module';
+import { ConfigFileSystem } from '../../../src/user-config/config-file.adapter';
 import { makeDirectoryReadOnly } from '../../support/read-only-directory';
 import { agentErrorFromAsync } from '../../unit/builders/caught-error';
 import { snapshotDirectory, tempFilesIn } from '../../unit/builders/directory-snapshot';
@@ -44,7 +44,8 @@ describe(`${ConfigFileWriter.name} on the real filesystem`, () => {
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'config-writer-integration-'));
-    const moduleRef = await Test.createTestingModule({ imports: [ClockModule, UserConfigModule] }).compile();
+    // The writer and its adapter as UserConfigModule provides them (the rest of that module needs the whole agent config).
+    const moduleRef = await Test.createTestingModule({ imports: [ClockModule], providers: [ConfigFileSystem, ConfigFileWriter] }).compile();
     sut = moduleRef.get(ConfigFileWriter);
   });
 

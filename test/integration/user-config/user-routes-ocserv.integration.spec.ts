@@ -1,5 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UpdateUserRoutesResponse } from '../../../src/generated/agent/v1/agent';
 import type { GetActiveRoutesResponse, GetGroupConfigResponse, GetUserConfigResponse, UpdateGroupConfigResponse } from '../../../src/generated/vpn/v1/config';
@@ -49,8 +49,22 @@ describe('per-user and per-group files against a real ocserv', () => {
       })
       .sort();
   const routesOf = (user: OcctlJsonUser | undefined): string[] => prefixed(list(user?.Routes));
+  /** A --script that only records what openconnect passes it, into the lab dir (no routes, no DNS, no interface change). */
+  const recordingScript = (username: string): string => {
+    const path = join(lab.dir, `record-env.${username}.sh`);
+    const record = `[ "$reason" = connect ] && printf '%s' "$CISCO_SPLIT_DNS" > "${lab.dir}/split-dns.${username}"`;
+    writeFileSync(path, `#!/bin/sh\n${record}\nexit 0\n`, { mode: 0o755 });
+    return path;
+  };
+  const recordedSplitDns = (username: string): string => {
+    try {
+      return readFileSync(join(lab.dir, `split-dns.${username}`), 'utf8');
+    } catch {
+      return '';
+    }
+  };
   const connect = async (user: typeof ALICE): Promise<VpnClient> => {
-    const client = await lab.connect(user);
+    const client = await lab.connect(user, { script: recordingScript(user.username) });
     clients.push(client);
     return client;
   };
@@ -96,7 +110,11 @@ describe('per-user and per-group files against a real ocserv', () => {
     const [session] = occtlUsers('alice');
     expect(routesOf(session)).toEqual(['10.50.0.0/16', '10.60.1.0/24']);
     expect(list(session?.DNS)).toEqual(['10.50.0.53']);
-    expect(list(session?.['Split-DNS-Domains']).sort()).toEqual(['corp.example', 'lab.example']);
+    // occtl 1.1.6 lists the server's split DNS, not the user's (main-ctl-unix.c reads the vhost's); the worker
+    // pushes the user's to the client, which hands it to its script as CISCO_SPLIT_DNS.
+    expect(list(session?.['Split-DNS-Domains'])).toEqual([]);
+    const splitDns = await eventually(() => recordedSplitDns('alice'), (value) => value !== '');
+    expect(splitDns.split(',').sort()).toEqual(['corp.example', 'lab.example']);
   });
 
   it('GetActiveRoutes attributes each live route to the user file', async () => {
