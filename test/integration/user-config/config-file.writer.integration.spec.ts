@@ -8,7 +8,6 @@ import { ClockModule } from '../../../src/clock/clock.module';
 import { AgentErrorCode } from '../../../src/errors/agent-error-code.enum';
 import { ConfigFileSystem } from '../../../src/user-config/config-file.adapter';
 import { ConfigFileWriter, type ConfigTarget } from '../../../src/user-config/config-file.writer';
-import { ConfigFileSystem } from '../../../src/user-config/config-file.adapter';
 import { makeDirectoryReadOnly } from '../../support/read-only-directory';
 import { agentErrorFromAsync } from '../../unit/builders/caught-error';
 import { snapshotDirectory, tempFilesIn } from '../../unit/builders/directory-snapshot';
