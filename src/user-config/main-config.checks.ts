@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isIpNetwork, ipAddressFamily } from '../validation/ip-network';
+import { normalizeOptionValue } from './ocserv-option.validator';
 import { echoValue } from '../validation/vpn-identifiers';
 import {
   BOOLEAN_WORDS,
@@ -170,11 +171,14 @@ function values(options: readonly OptionLine[], key: string): string {
   return JSON.stringify(options.filter((option) => option.key === key).map((option) => [option.section, option.value]));
 }
 
+/** The same route rules as the per-user files (ocserv's route sanity check refuses a bare IPv4 address and /0 there too). */
 function isRoute(value: string): boolean {
-  if (value === 'default') return true;
-  const [address = '', mask, ...rest] = value.split('/');
-  if (rest.length === 0 && mask !== undefined && mask.includes('.')) return ipAddressFamily(address) === 4 && isIpv4Netmask(mask);
-  return isIpNetwork(value);
+  try {
+    normalizeOptionValue('route', value, 'route');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isIpv4Netmask(value: string): boolean {
