@@ -103,7 +103,8 @@ export class ConfigFileWriter {
       if (data.length > CONFIG_FILE_MAX_BYTES) {
         throw AgentError.invalidArgument(`config for ${target.name} is ${data.length} bytes, over the limit of ${CONFIG_FILE_MAX_BYTES}`);
       }
-      return this.replace(target, resolved, data, options.backup);
+      // The bytes just read under this lock are the current file: replace() need not read them again.
+      return this.replace(target, resolved, data, options.backup, bytes ?? null);
     });
   }
 
@@ -135,13 +136,14 @@ export class ConfigFileWriter {
     return (await this.backupsOf(target)).map((backup) => join(dir, backup.fileName));
   }
 
-  private async replace(target: ConfigTarget, { dir, path }: ResolvedTarget, data: Buffer, backup: boolean): Promise<WriteResult> {
+  /** `knownCurrent`: the file's bytes already read under the lock (null: no file), or undefined to read them here. */
+  private async replace(target: ConfigTarget, { dir, path }: ResolvedTarget, data: Buffer, backup: boolean, knownCurrent?: Buffer | null): Promise<WriteResult> {
     return this.translated(target, 'write', async () => {
       const existing = await this.fs.lstat(path);
       if (existing) refuseNonRegular(path, existing, 'write through it');
       // A hand-written file over the limit cannot equal new content (which is within it) and is still backed up by link.
       const comparable = existing !== undefined && existing.size <= CONFIG_FILE_MAX_BYTES;
-      const current = comparable ? await this.fs.readNoFollow(path, CONFIG_FILE_MAX_BYTES) : undefined;
+      const current = !comparable ? undefined : knownCurrent !== undefined ? (knownCurrent ?? undefined) : await this.fs.readNoFollow(path, CONFIG_FILE_MAX_BYTES);
       if (current?.equals(data) && existing && hasTargetOwnership(existing, target)) return { path, backupPath: '', changed: false };
 
       const tempPath = join(dir, `.${target.name}.${randomBytes(8).toString('hex')}.tmp`);
