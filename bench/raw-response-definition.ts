@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { AGENT_PROTO, HEALTH_PROTO, PROTO_LOADER_OPTIONS } from '../src/grpc/proto-files.constant';
+import { PROTO_LOADER_OPTIONS, SERVED_PROTOS } from '../src/grpc/proto-files.constant';
 
 /*
  * The load generator shares two cores with the agent. Decoding every response
@@ -15,7 +15,7 @@ export interface RawDefinition {
 }
 
 export function rawResponseDefinition(): RawDefinition {
-  const packageDefinition = protoLoader.loadSync([AGENT_PROTO, HEALTH_PROTO], PROTO_LOADER_OPTIONS);
+  const packageDefinition = protoLoader.loadSync([...SERVED_PROTOS], PROTO_LOADER_OPTIONS);
   const decoders = new Map<string, (bytes: Buffer) => unknown>();
   for (const [name, entry] of Object.entries(packageDefinition)) {
     if ('format' in entry) continue;

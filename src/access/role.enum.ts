@@ -1,8 +1,9 @@
 /**
  * What a caller of the gRPC API may do. Ordered: each role includes the ones below it.
  * - reader: read-only RPCs (sessions, health, logs)
- * - operator: session and routing changes (NotifyConnect/Disconnect, DisconnectUser, routes)
- * - admin: ExecuteCommand and UpdateConfig
+ * - operator: session and routing changes (NotifyConnect/Disconnect, DisconnectUser, routes,
+ *   per-user and per-group files: UpdateUserRoutes, ConfigService, UpdateConfig PER_USER/PER_GROUP)
+ * - admin: ExecuteCommand and UpdateConfig MAIN (ocserv.conf)
  */
 export enum Role {
   None = 'none',

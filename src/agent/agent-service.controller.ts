@@ -9,6 +9,7 @@ import {
   AgentServiceControllerMethods,
   CommandRequest,
   CommandResponse,
+  ConfigType,
   ConfigUpdateRequest,
   ConfigUpdateResponse,
   HealthCheckRequest,
@@ -21,14 +22,21 @@ import { GrpcEdge } from '../grpc/grpc-edge.decorator';
 import { grpcStreamDemand } from '../grpc/grpc-stream-demand';
 import { ServerStreaming } from '../grpc/server-streaming.decorator';
 import { Audited, RequiresRole } from '../grpc/rpc-access.decorator';
+import { noteAuditDetail } from '../grpc/audit-detail';
 import { LogStreamService } from '../logs/log-stream.service';
+import { noteWrite, validationResult } from '../user-config/config-write.report';
+import { MainConfigService } from '../user-config/main-config.service';
+import { UserConfigService } from '../user-config/user-config.service';
 import {
   toCommandOrder,
   toCommandResponse,
+  toConfigUpdateResponse,
   toHealthCheckResponse,
   toHealthTier,
   toLogEntry,
   toLogQuery,
+  scopeOfConfigUpdate,
+  toMainConfigUpdate,
 } from './agent-wire.mapper';
 import { CommandExecutor } from './command-executor.service';
 import { TieredHealth } from './tiered-health.service';
@@ -43,6 +51,8 @@ export class AgentServiceGrpcController implements AgentServiceController {
     private readonly health: TieredHealth,
     private readonly logs: LogStreamService,
     private readonly clock: Clock,
+    private readonly userConfigs: UserConfigService,
+    private readonly mainConfig: MainConfigService,
   ) {}
 
   @RequiresRole(Role.Operator)
@@ -59,12 +69,25 @@ export class AgentServiceGrpcController implements AgentServiceController {
     return toCommandResponse(order.requestId, await this.commands.execute(order));
   }
 
-  @RequiresRole(Role.Admin)
+  // MAIN replaces ocserv.conf: admin; a per-user or per-group file: operator, as UpdateUserRoutes.
+  @RequiresRole((request: ConfigUpdateRequest) => (request.config_type === ConfigType.CONFIG_TYPE_MAIN ? Role.Admin : Role.Operator))
   @Audited((request: ConfigUpdateRequest) => `config=${request.config_type}:${request.config_name}`)
-  updateConfig(): ConfigUpdateResponse {
-    throw AgentError.notImplemented(
-      'UpdateConfig is not implemented in this agent version (ocserv configuration writing arrives in a later release)',
-    );
+  async updateConfig(request: ConfigUpdateRequest, _metadata?: Metadata, call?: unknown): Promise<ConfigUpdateResponse> {
+    const scope = scopeOfConfigUpdate(request);
+    if (scope === 'main') {
+      const update = toMainConfigUpdate(request);
+      const result = await this.mainConfig.update(update.content, { validateOnly: update.validateOnly, backup: update.backup });
+      if (result.applied || result.rolledBack) {
+        noteAuditDetail(call, { file: result.path, change: result.rolledBack ? `${result.change}, rolled back` : result.change });
+      }
+      return toConfigUpdateResponse(request.request_id, result);
+    }
+    const outcome = await this.userConfigs.replaceBody(scope, request.config_name, request.config_content, 'config_content', {
+      validateOnly: request.validate_only,
+      backup: request.create_backup,
+    });
+    noteWrite(call, outcome);
+    return { request_id: request.request_id, success: true, validation_result: validationResult(outcome), backup_path: outcome.backupPath, error_message: '' };
   }
 
   @RequiresRole(Role.Reader)

@@ -1,7 +1,11 @@
 import { AgentError } from '../errors/agent-error';
+import { ConfigType } from '../generated/agent/v1/agent';
+import type { ConfigScope } from '../user-config/config-scope';
 import type {
   CommandRequest,
   CommandResponse,
+  ConfigUpdateRequest,
+  ConfigUpdateResponse,
   HealthCheckRequest,
   HealthCheckResponse,
   LogEntry,
@@ -9,6 +13,7 @@ import type {
 } from '../generated/agent/v1/agent';
 import { msToTimestamp, timestampToMs } from '../grpc/timestamp.mapper';
 import type { LogLine, LogQuery } from '../logs/log-stream.service';
+import type { MainConfigUpdateResult } from '../user-config/main-config.service';
 import { echoValue } from '../validation/vpn-identifiers';
 import type { CommandOrder, CommandOutcome, HealthReport } from './agent-requests';
 import { HEALTH_TIERS, HealthTier } from './tiered-health.service';
@@ -30,9 +35,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const LOG_SOURCES = ['agent', 'ocserv', 'system'] as const;
 
 export function toCommandOrder(request: CommandRequest): CommandOrder {
-  if (request.request_id.length > MAX_REQUEST_ID_LENGTH || CONTROL_CHARACTERS.test(request.request_id)) {
-    throw AgentError.invalidArgument(`request_id must be at most ${MAX_REQUEST_ID_LENGTH} printable characters`);
-  }
+  assertRequestId(request.request_id);
   if (!Number.isInteger(request.timeout_seconds) || request.timeout_seconds < 0 || request.timeout_seconds > MAX_TIMEOUT_SECONDS) {
     throw AgentError.invalidArgument(`timeout_seconds must be 0 (the agent's default) to ${MAX_TIMEOUT_SECONDS}`);
   }
@@ -58,6 +61,33 @@ export function toCommandOrder(request: CommandRequest): CommandOrder {
     words,
     timeoutMs: request.timeout_seconds === 0 ? undefined : request.timeout_seconds * 1000,
   };
+}
+
+/** UpdateConfig MAIN: the file is main_config.path, never named by the caller. */
+export function toMainConfigUpdate(request: ConfigUpdateRequest): { content: string; validateOnly: boolean; backup: boolean } {
+  assertRequestId(request.request_id);
+  if (request.config_name !== '') {
+    throw AgentError.invalidArgument(
+      `config_name must be empty for CONFIG_TYPE_MAIN (the agent writes main_config.path); got ${echoValue(request.config_name)}`,
+    );
+  }
+  return { content: request.config_content, validateOnly: request.validate_only, backup: request.create_backup };
+}
+
+export function toConfigUpdateResponse(requestId: string, result: MainConfigUpdateResult): ConfigUpdateResponse {
+  return {
+    request_id: requestId,
+    success: result.success,
+    validation_result: result.validationResult,
+    backup_path: result.backupPath,
+    error_message: result.errorMessage,
+  };
+}
+
+function assertRequestId(requestId: string): void {
+  if (requestId.length > MAX_REQUEST_ID_LENGTH || CONTROL_CHARACTERS.test(requestId)) {
+    throw AgentError.invalidArgument(`request_id must be at most ${MAX_REQUEST_ID_LENGTH} printable characters`);
+  }
 }
 
 export function toCommandResponse(requestId: string, outcome: CommandOutcome): CommandResponse {
@@ -109,4 +139,18 @@ export function toLogEntry(line: LogLine): LogEntry {
     message: line.message,
     fields: { ...line.fields },
   };
+}
+
+/** UpdateConfig's config_type as what it changes. */
+export function scopeOfConfigUpdate(request: ConfigUpdateRequest): 'main' | ConfigScope {
+  switch (request.config_type) {
+    case ConfigType.CONFIG_TYPE_MAIN:
+      return 'main';
+    case ConfigType.CONFIG_TYPE_PER_USER:
+      return 'user';
+    case ConfigType.CONFIG_TYPE_PER_GROUP:
+      return 'group';
+    default:
+      throw AgentError.invalidArgument('config_type must be CONFIG_TYPE_MAIN, CONFIG_TYPE_PER_USER or CONFIG_TYPE_PER_GROUP');
+  }
 }

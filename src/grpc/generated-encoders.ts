@@ -1,6 +1,7 @@
 import type { PackageDefinition, ServiceDefinition } from '@grpc/proto-loader';
 import * as agentV1 from '../generated/agent/v1/agent';
 import * as healthV1 from '../generated/grpc/health/v1/health';
+import * as configV1 from '../generated/vpn/v1/config';
 import { SessionListEncoder } from '../vpn/session-list.encoder';
 
 /*
@@ -20,6 +21,7 @@ interface Encoder {
 const ENCODERS = new Map<string, Encoder>([
   ...encodersOf('agent.v1', agentV1),
   ...encodersOf('grpc.health.v1', healthV1),
+  ...encodersOf('vpn.v1', configV1),
   // Reuses each session's encoded bytes across polls (see the encoder).
   ['agent.v1.GetActiveSessionsResponse', SessionListEncoder],
 ]);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { GrpcConfig } from '../config/agent-config.schema';
 import { AgentGrpcServer } from './agent-grpc.server';
 import { withGeneratedResponseEncoders } from './generated-encoders';
-import { AGENT_PROTO, HEALTH_PROTO, PROTO_LOADER_OPTIONS, SERVED_PACKAGES } from './proto-files.constant';
+import { PROTO_LOADER_OPTIONS, SERVED_PACKAGES, SERVED_PROTOS } from './proto-files.constant';
 
 /** Builds the gRPC transport from validated config: mTLS unless `insecure`, reflection when enabled. */
 export function createAgentGrpcServer(config: GrpcConfig): AgentGrpcServer {
@@ -18,7 +18,7 @@ export function createAgentGrpcServer(config: GrpcConfig): AgentGrpcServer {
     shutdownTimeoutMs: config.shutdown_timeout_ms,
     grpc: {
       package: [...SERVED_PACKAGES],
-      packageDefinition: withGeneratedResponseEncoders(loadSync([AGENT_PROTO, HEALTH_PROTO], PROTO_LOADER_OPTIONS)),
+      packageDefinition: withGeneratedResponseEncoders(loadSync([...SERVED_PROTOS], PROTO_LOADER_OPTIONS)),
       onLoadPackageDefinition: config.reflection
         ? (definition: ConstructorParameters<typeof ReflectionService>[0], server: Parameters<ReflectionService['addToServer']>[0]) =>
             new ReflectionService(definition).addToServer(server)

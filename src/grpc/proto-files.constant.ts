@@ -8,9 +8,12 @@ export const HEALTH_PROTO = 'grpc/health/v1/health.proto';
 /** The portal's side of the contract: the agent is a client of these (the simulator serves them). */
 export const AUTH_PROTO = 'vpn/v1/auth.proto';
 export const EVENTS_PROTO = 'vpn/v1/events.proto';
+/** vpn.v1.ConfigService: in the portal's package, but served by the agent (it owns the files). */
+export const CONFIG_PROTO = 'vpn/v1/config.proto';
 
-/** Packages the agent serves. vpn.v1 ConfigService joins when its issue lands. */
-export const SERVED_PACKAGES = ['agent.v1', 'grpc.health.v1'] as const;
+/** Proto files the agent serves, and their packages. */
+export const SERVED_PROTOS = [AGENT_PROTO, HEALTH_PROTO, CONFIG_PROTO] as const;
+export const SERVED_PACKAGES = ['agent.v1', 'grpc.health.v1', 'vpn.v1'] as const;
 
 /**
  * proto-loader options shared by the server and every client the project builds

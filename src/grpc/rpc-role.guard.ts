@@ -4,8 +4,8 @@ import { Role, roleSatisfies } from '../access/role.enum';
 import { AgentError } from '../errors/agent-error';
 import { auditTargetOf } from './audit-target';
 import { CallerResolver } from './caller-resolver.service';
-import { grpcCallOf, grpcMethodOf } from './grpc-call';
-import { REQUIRED_ROLE_KEY } from './rpc-access.decorator';
+import { grpcCallOf, grpcMethodOf, grpcRequestOf } from './grpc-call';
+import { REQUIRED_ROLE_KEY, type RoleOfRequest } from './rpc-access.decorator';
 import { RpcCallRecorder } from './rpc-call.recorder';
 
 /**
@@ -24,7 +24,7 @@ export class RpcRoleGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const startedAt = performance.now();
-    const required = this.reflector.get<Role | undefined>(REQUIRED_ROLE_KEY, context.getHandler());
+    const required = requiredRole(this.reflector.get<Role | RoleOfRequest | undefined>(REQUIRED_ROLE_KEY, context.getHandler()), context);
     const caller = this.callers.resolve(grpcCallOf(context));
     if (required !== undefined && roleSatisfies(caller.role, required)) {
       return true;
@@ -45,5 +45,15 @@ export class RpcRoleGuard implements CanActivate {
       auditTarget: auditTargetOf(context, this.reflector),
     });
     throw error;
+  }
+}
+
+/** A role that depends on the request is the highest one when the request cannot be read: fail closed. */
+function requiredRole(declared: Role | RoleOfRequest | undefined, context: ExecutionContext): Role | undefined {
+  if (typeof declared !== 'function') return declared;
+  try {
+    return declared((grpcRequestOf(context) ?? {}) as never);
+  } catch {
+    return Role.Admin;
   }
 }

@@ -28,5 +28,6 @@ export function timestampToMs(value: Timestamp | null | undefined, field: string
 
 export function msToTimestamp(ms: number): Timestamp {
   const seconds = Math.floor(ms / 1000);
-  return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
+  // Whole nanoseconds: the wire field is an int32, and a file's mtimeMs has a fraction.
+  return { seconds, nanos: Math.floor((ms - seconds * 1000) * 1_000_000) };
 }

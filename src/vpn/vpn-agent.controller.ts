@@ -1,6 +1,5 @@
 import { Controller } from '@nestjs/common';
 import { Role } from '../access/role.enum';
-import { AgentError } from '../errors/agent-error';
 import {
   DisconnectUserRequest,
   DisconnectUserResponse,
@@ -15,9 +14,11 @@ import {
   VPNAgentServiceController,
   VPNAgentServiceControllerMethods,
 } from '../generated/agent/v1/agent';
+import { noteAuditDetail } from '../grpc/audit-detail';
 import { GrpcEdge } from '../grpc/grpc-edge.decorator';
 import { Audited, RequiresRole } from '../grpc/rpc-access.decorator';
 import { UserDisconnector } from './user-disconnector.service';
+import { UserRoutesUpdater } from './user-routes.updater';
 import { VpnSessionService } from './vpn-session.service';
 import {
   toConnectNotice,
@@ -27,7 +28,9 @@ import {
   toNotifyConnectResponse,
   toNotifyDisconnectResponse,
   toSessionQuery,
+  toUpdateUserRoutesResponse,
   toUserDisconnectOrder,
+  toUserRoutesOrder,
 } from './vpn-wire.mapper';
 
 /** agent.v1.VPNAgentService: wire <-> domain only; the work is in VpnSessionService. */
@@ -38,6 +41,7 @@ export class VpnAgentController implements VPNAgentServiceController {
   constructor(
     private readonly sessions: VpnSessionService,
     private readonly disconnector: UserDisconnector,
+    private readonly routes: UserRoutesUpdater,
   ) {}
 
   @RequiresRole(Role.Operator)
@@ -66,9 +70,9 @@ export class VpnAgentController implements VPNAgentServiceController {
 
   @RequiresRole(Role.Operator)
   @Audited((request: UpdateUserRoutesRequest) => `user=${request.username}`)
-  updateUserRoutes(): UpdateUserRoutesResponse {
-    throw AgentError.notImplemented(
-      'UpdateUserRoutes is not implemented in this agent version: per-user ocserv config writing arrives in a later release',
-    );
+  async updateUserRoutes(request: UpdateUserRoutesRequest, _metadata?: unknown, call?: unknown): Promise<UpdateUserRoutesResponse> {
+    const outcome = await this.routes.update(toUserRoutesOrder(request));
+    noteAuditDetail(call, { file: outcome.path, change: outcome.changed ? outcome.change : 'no change' });
+    return toUpdateUserRoutesResponse(outcome);
   }
 }

@@ -7,6 +7,7 @@ import { SessionStore } from '../session/session-store.service';
 import type { VpnSession } from '../session/vpn-session';
 import { ConnectionAuthorizer } from './connection-authorizer';
 import { DecisionMetrics } from './decision-metrics';
+import { PortalRoutesWriter } from './portal-routes.writer';
 import type {
   ConnectDecision,
   ConnectNotice,
@@ -32,6 +33,7 @@ export class VpnSessionService {
     private readonly clock: Clock,
     private readonly metrics: DecisionMetrics,
     private readonly connects: ConnectsInFlight,
+    private readonly portalRoutes: PortalRoutesWriter,
   ) {}
 
   /**
@@ -93,6 +95,7 @@ export class VpnSessionService {
         bytesOut: 0,
         metadata: storable(notice.metadata),
       });
+      void this.portalRoutes.record(notice.username, decision);
     }
     this.logger.log({
       msg: 'connection decided',

@@ -7,10 +7,14 @@ import type {
   NotifyConnectResponse,
   NotifyDisconnectRequest,
   NotifyDisconnectResponse,
+  UpdateUserRoutesRequest,
+  UpdateUserRoutesResponse,
   VPNSession,
 } from '../generated/agent/v1/agent';
 import { msToTimestamp, timestampToMs } from '../grpc/timestamp.mapper';
 import type { VpnSession } from '../session/vpn-session';
+import { listValues, mapChanges } from '../user-config/option-input';
+import type { UserRoutesOrder, UserRoutesOutcome } from './user-routes.updater';
 import { AgentError } from '../errors/agent-error';
 import {
   assertIpAddress,
@@ -145,4 +149,17 @@ function buildVpnSessionMessage(session: VpnSession, includeStats: boolean): VPN
     device_id: session.deviceId,
     metadata: session.metadata,
   };
+}
+
+/** UpdateUserRoutes -> the user's file changes: routes and dns_servers replace the file's (empty clears), config_params set model keys. */
+export function toUserRoutesOrder(request: UpdateUserRoutesRequest): UserRoutesOrder {
+  const username = assertUsername(request.username);
+  const changes = mapChanges(request.config_params ?? {}, 'config_params', ['route', 'dns']);
+  changes.set('route', listValues('route', request.routes ?? [], 'routes'));
+  changes.set('dns', listValues('dns', request.dns_servers ?? [], 'dns_servers'));
+  return { username, changes, reloadIfConnected: request.reload_if_connected };
+}
+
+export function toUpdateUserRoutesResponse(outcome: UserRoutesOutcome): UpdateUserRoutesResponse {
+  return { success: true, config_path: outcome.path, user_reconnected: outcome.userReconnected, error_message: '' };
 }

@@ -2,16 +2,19 @@ import { Module } from '@nestjs/common';
 import { OcctlModule } from '../occtl/occtl.module';
 import { ResilienceModule } from '../resilience/resilience.module';
 import { SessionModule } from '../session/session.module';
+import { UserConfigModule } from '../user-config/user-config.module';
 import { connectionAuthorizerProvider } from './connection-authorizer.provider';
 import { DecisionMetrics } from './decision-metrics';
 import { UserDisconnector } from './user-disconnector.service';
+import { PortalRoutesWriter } from './portal-routes.writer';
+import { UserRoutesUpdater } from './user-routes.updater';
 import { VpnAgentController } from './vpn-agent.controller';
 import { VpnSessionService } from './vpn-session.service';
 
 @Module({
-  imports: [SessionModule, OcctlModule, ResilienceModule],
+  imports: [SessionModule, OcctlModule, ResilienceModule, UserConfigModule],
   controllers: [VpnAgentController],
-  providers: [VpnSessionService, UserDisconnector, DecisionMetrics, connectionAuthorizerProvider],
+  providers: [VpnSessionService, UserDisconnector, UserRoutesUpdater, PortalRoutesWriter, DecisionMetrics, connectionAuthorizerProvider],
   exports: [VpnSessionService],
 })
 export class VpnModule {}

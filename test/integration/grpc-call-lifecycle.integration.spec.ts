@@ -68,10 +68,29 @@ describe('gRPC call lifecycle', () => {
     expect(line.code).toBe('CANCELLED');
   });
 
-  it('answers AgentService.UpdateConfig with UNIMPLEMENTED and says so', async () => {
-    const error = await rejection(admin.unary(admin.agent, 'UpdateConfig', { config_name: 'x' }));
-    expect(error?.code).toBe(GrpcStatus.UNIMPLEMENTED);
-    expect(error?.details).toContain('UpdateConfig is not implemented in this agent version');
+  it('answers AgentService.UpdateConfig PER_USER validate_only with the rendered file, writing nothing', async () => {
+    const response = await admin.unary<{ success: boolean; validation_result: string }>(admin.agent, 'UpdateConfig', {
+      config_type: 'CONFIG_TYPE_PER_USER',
+      config_name: 'x',
+      config_content: 'route = 10.0.0.0/8\n',
+      validate_only: true,
+    });
+    expect(response.success).toBe(true);
+    expect(response.validation_result).toContain('route = 10.0.0.0/8');
+  });
+
+  it('answers AgentService.UpdateConfig PER_USER with a bad route as INVALID_ARGUMENT naming the line', async () => {
+    const error = await rejection(
+      admin.unary(admin.agent, 'UpdateConfig', { config_type: 'CONFIG_TYPE_PER_USER', config_name: 'x', config_content: 'route = 10.0.0.0/33\n' }),
+    );
+    expect(error?.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+    expect(error?.details).toMatch(/^config_content line 1 \(route\)/);
+  });
+
+  it('answers AgentService.UpdateConfig MAIN with FAILED_PRECONDITION while main_config.allow_updates is false', async () => {
+    const error = await rejection(admin.unary(admin.agent, 'UpdateConfig', { config_type: 'CONFIG_TYPE_MAIN', config_content: 'x = 1\n' }));
+    expect(error?.code).toBe(GrpcStatus.FAILED_PRECONDITION);
+    expect(error?.details).toContain('main_config.allow_updates is false');
   });
 
   it('writes one log line per RPC with method, caller, status and duration', async () => {

@@ -151,9 +151,9 @@ describe('VPNAgentService', () => {
     expect(error?.details).toContain('username_filter');
   });
 
-  it('answers UpdateUserRoutes with UNIMPLEMENTED and says why', async () => {
+  it('answers UpdateUserRoutes into a missing config dir with FAILED_PRECONDITION naming it', async () => {
     const error = await rejection(operator.unary(operator.vpn, 'UpdateUserRoutes', { username: 'alice', routes: ['10.0.0.0/8'] }));
-    expect(error?.code).toBe(GrpcStatus.UNIMPLEMENTED);
-    expect(error?.details).toContain('UpdateUserRoutes is not implemented in this agent version');
+    expect(error?.code).toBe(GrpcStatus.FAILED_PRECONDITION);
+    expect(error?.details).toContain('/nonexistent/ocserv-agent-test/config-per-user');
   });
 });

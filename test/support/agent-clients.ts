@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { AGENT_PROTO, HEALTH_PROTO, PROTO_LOADER_OPTIONS } from '../../src/grpc/proto-files.constant';
+import { PROTO_LOADER_OPTIONS, SERVED_PROTOS } from '../../src/grpc/proto-files.constant';
 import type { CertPair, TestPki } from './test-pki';
 
 /*
@@ -14,7 +14,7 @@ export type GrpcClientConstructor = new (address: string, credentials: grpc.Chan
 let cachedDefinition: grpc.GrpcObject | undefined;
 
 function loadDefinition(): grpc.GrpcObject {
-  cachedDefinition ??= grpc.loadPackageDefinition(protoLoader.loadSync([AGENT_PROTO, HEALTH_PROTO], PROTO_LOADER_OPTIONS));
+  cachedDefinition ??= grpc.loadPackageDefinition(protoLoader.loadSync([...SERVED_PROTOS], PROTO_LOADER_OPTIONS));
   return cachedDefinition;
 }
 
@@ -38,6 +38,8 @@ export class AgentClients {
   readonly vpn: grpc.Client;
   readonly agent: grpc.Client;
   readonly health: grpc.Client;
+  /** vpn.v1.ConfigService, served by the agent. */
+  readonly config: grpc.Client;
 
   /** `definition`: the loaded services; the bench passes one whose responses stay raw bytes. */
   constructor(
@@ -57,6 +59,7 @@ export class AgentClients {
     const channelOverride = this.vpn.getChannel();
     this.agent = new (serviceConstructor('agent.v1.AgentService', definition))(address, credentials, { ...channelOptions, channelOverride });
     this.health = new (serviceConstructor('grpc.health.v1.Health', definition))(address, credentials, { ...channelOptions, channelOverride });
+    this.config = new (serviceConstructor('vpn.v1.ConfigService', definition))(address, credentials, { ...channelOptions, channelOverride });
   }
 
   /** One unary call; rejects with the grpc-js ServiceError (code, details). */
@@ -84,6 +87,7 @@ export class AgentClients {
 
   close(): void {
     this.health.close();
+    this.config.close();
     this.agent.close();
     this.vpn.close();
   }

@@ -34,7 +34,16 @@ export function testAgentRawConfig(pki: TestPki, agentId = 'test-agent'): Record
     log: { level: 'warn' },
     // No ocserv unless a suite starts a lab (ocserv-lab/lab-agent.ts): a socket
     // that does not exist, sessions from NotifyConnect only, no event stream.
-    ocserv: { socket_file: '/nonexistent/ocserv-agent-test/occtl.sock', sync_sessions: false, events: false },
+    // Config dirs that do not exist either: a suite that writes per-user files passes its own temp dirs,
+    // and no test may write into this machine's /etc/ocserv.
+    ocserv: {
+      socket_file: '/nonexistent/ocserv-agent-test/occtl.sock',
+      sync_sessions: false,
+      events: false,
+      config_per_user_dir: '/nonexistent/ocserv-agent-test/config-per-user',
+      config_per_group_dir: '/nonexistent/ocserv-agent-test/config-per-group',
+    },
+    main_config: { path: '/nonexistent/ocserv-agent-test/ocserv.conf' },
     // No hook socket unless a suite asks for one (each agent needs its own path).
     ipc: { enabled: false },
     authorization: { mode: 'static', static: { allowed: true, routes: ['10.10.0.0/16'], dns_servers: ['10.10.0.53'] } },

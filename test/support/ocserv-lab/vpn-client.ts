@@ -7,6 +7,12 @@ export interface VpnClientOptions {
   readonly pin: string;
   readonly user: { readonly username: string; readonly password: string };
   readonly userAgent?: string;
+  /**
+   * The client's --script, /bin/true by default. Only a script that touches nothing but a
+   * file in the lab dir (e.g. one recording the CISCO_* variables openconnect passes) may
+   * replace it: never the system vpnc-script.
+   */
+  readonly script?: string;
   /** Resolve when ocserv assigned an address (default), or wait for the client to fail. */
   readonly timeoutMs?: number;
 }
@@ -39,7 +45,7 @@ export function connectVpnClient(options: VpnClientOptions): Promise<VpnClient> 
     '--passwd-on-stdin',
     '--user', options.user.username,
     '--servercert', options.pin,
-    '--script', '/bin/true',
+    '--script', options.script ?? '/bin/true',
     '--no-dtls',
     ...(options.userAgent === undefined ? [] : ['--useragent', options.userAgent]),
     options.url,

@@ -91,9 +91,13 @@ export class FakeVpnController {
 
   /** A handler someone forgot to give a role. */
   undeclared(): void {}
+
+  /** A role chosen by the request, as UpdateConfig does (MAIN: admin, else operator). */
+  @RequiresRole((request: { config_type?: string }) => (request.config_type === 'CONFIG_TYPE_MAIN' ? Role.Admin : Role.Operator))
+  updateConfig(): void {}
 }
 
-export type FakeHandlerName = 'notifyConnect' | 'getActiveSessions' | 'check' | 'streamLogs' | 'undeclared';
+export type FakeHandlerName = 'notifyConnect' | 'getActiveSessions' | 'check' | 'streamLogs' | 'undeclared' | 'updateConfig';
 
 /** The ExecutionContext Nest builds for a gRPC handler: args are (request, metadata, call). */
 export function aGrpcExecutionContext(

@@ -75,4 +75,33 @@ describe(RpcRoleGuard.name, () => {
     expect(recorder.record).toHaveBeenCalledTimes(1);
     expect(recorder.record.mock.calls[0]?.[0].code).toBe('PERMISSION_DENIED');
   });
+
+  describe('a role that depends on the request', () => {
+    it('lets an operator change a per-user file', () => {
+      const context = aGrpcExecutionContext(callAs(CALLERS.operator), 'updateConfig', { config_type: 'CONFIG_TYPE_PER_USER' });
+
+      expect(sut.canActivate(context)).toBe(true);
+    });
+
+    it('refuses an operator the main config, naming admin', () => {
+      const context = aGrpcExecutionContext(callAs(CALLERS.operator), 'updateConfig', { config_type: 'CONFIG_TYPE_MAIN' });
+
+      expect(agentErrorFrom(() => sut.canActivate(context)).message).toContain('requires role "admin"');
+    });
+
+    it('lets an admin change the main config', () => {
+      expect(sut.canActivate(aGrpcExecutionContext(callAs(CALLERS.admin), 'updateConfig', { config_type: 'CONFIG_TYPE_MAIN' }))).toBe(true);
+    });
+
+    it('requires admin when the request cannot be read (fail closed)', () => {
+      const unreadable = Object.defineProperty({}, 'config_type', {
+        get: () => {
+          throw new Error('unreadable');
+        },
+      });
+      const context = aGrpcExecutionContext(callAs(CALLERS.operator), 'updateConfig', unreadable);
+
+      expect(agentErrorFrom(() => sut.canActivate(context)).message).toContain('requires role "admin"');
+    });
+  });
 });

@@ -49,6 +49,10 @@ describe('timestamp.mapper', () => {
       expect(msToTimestamp(1_735_689_600_123)).toEqual({ seconds: 1_735_689_600, nanos: 123_000_000 });
     });
 
+    it('gives whole nanos for a fractional millisecond (a file mtime), as the int32 field needs', () => {
+      expect(Number.isInteger(msToTimestamp(1_700_000_000_123.456789).nanos)).toBe(true);
+    });
+
     it('keeps nanos non-negative before the epoch, as the Timestamp spec requires', () => {
       expect(msToTimestamp(-1)).toEqual({ seconds: -1, nanos: 999_000_000 });
     });

@@ -6,6 +6,7 @@ import type { OcservSessionSync } from '../../../src/session/ocserv-session-sync
 import { SessionStore } from '../../../src/session/session-store.service';
 import { ConnectionAuthorizer } from '../../../src/vpn/connection-authorizer';
 import type { ConnectDecision, ConnectNotice } from '../../../src/vpn/vpn-notices';
+import type { PortalRoutesWriter } from '../../../src/vpn/portal-routes.writer';
 import { VpnSessionService } from '../../../src/vpn/vpn-session.service';
 import { DecisionMetrics } from '../../../src/vpn/decision-metrics';
 import { MetricsRegistry } from '../../../src/metrics/metrics-registry';
@@ -41,6 +42,15 @@ class FakeSessionSync {
   }
 }
 
+/** Remembers what the service handed to the portal routes writer. */
+class RecordingPortalRoutes {
+  readonly recorded: { username: string; decision: ConnectDecision }[] = [];
+  record(username: string, decision: ConnectDecision): Promise<void> {
+    this.recorded.push({ username, decision });
+    return Promise.resolve();
+  }
+}
+
 describe(VpnSessionService.name, () => {
   let clock: FakeClock;
   let store: SessionStore;
@@ -48,6 +58,7 @@ describe(VpnSessionService.name, () => {
   let sync: FakeSessionSync;
   let sut: VpnSessionService;
   let connects: ConnectsInFlight;
+  let portalRoutes: RecordingPortalRoutes;
 
   beforeAll(() => Logger.overrideLogger(false));
 
@@ -57,10 +68,25 @@ describe(VpnSessionService.name, () => {
     authorizer = new FakeConnectionAuthorizer();
     connects = new ConnectsInFlight();
     sync = new FakeSessionSync();
-    sut = new VpnSessionService(store, sync as unknown as OcservSessionSync, authorizer, clock, new DecisionMetrics(new MetricsRegistry()), connects);
+    portalRoutes = new RecordingPortalRoutes();
+    sut = new VpnSessionService(
+      store,
+      sync as unknown as OcservSessionSync,
+      authorizer,
+      clock,
+      new DecisionMetrics(new MetricsRegistry()),
+      connects,
+      portalRoutes as unknown as PortalRoutesWriter,
+    );
   });
 
   describe('connect', () => {
+    it("hands an allowed decision to the portal routes writer, for the user's file", async () => {
+      const decision = await sut.connectFromOcserv(aConnectNotice());
+
+      expect(portalRoutes.recorded).toEqual([{ username: 'alice', decision }]);
+    });
+
     it('keeps the decision visible as pending until the allowed session is recorded', async () => {
       const connecting = sut.connectFromOcserv(aConnectNotice());
       const pending = connects.whenDecided('sess-alice-1', 'alice');
