@@ -119,5 +119,10 @@ describe('npm run demo', () => {
     expect(output).toContain('"Status": "online"');
     expect(output).toContain('PERMISSION_DENIED: occtl \\"stop now\\" is not in ocserv.allowed_commands');
     expect(output).toContain('"sessions_disconnected": 1');
+    // Per-user files: the portal's routes written at login, one more route through the API, the hostile value refused.
+    expect(shown('GetUserConfig alice')).toMatchObject({ found: true, config: { routes: ['10.10.0.0/16'], dns_servers: ['10.10.0.53'] } });
+    expect(shown('UpdateUserRoutes alice')).toMatchObject({ success: true, user_reconnected: false });
+    expect(JSON.stringify(shown('GetActiveRoutes alice'))).toContain('"cidr":"10.20.0.0/16","source":"ROUTE_SOURCE_USER_CONFIG","active":false');
+    expect(output).toContain('INVALID_ARGUMENT: routes[0]: control characters and line breaks are not allowed');
   });
 });

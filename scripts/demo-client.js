@@ -7,10 +7,10 @@ const { join } = require('node:path');
 const { readFileSync } = require('node:fs');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
-const { AGENT_PROTO, HEALTH_PROTO, PROTO_LOADER_OPTIONS } = require('../dist/grpc/proto-files.constant');
+const { SERVED_PROTOS, PROTO_LOADER_OPTIONS } = require('../dist/grpc/proto-files.constant');
 
 const [, , address, tlsDir, live] = process.argv;
-const definition = grpc.loadPackageDefinition(protoLoader.loadSync([AGENT_PROTO, HEALTH_PROTO], PROTO_LOADER_OPTIONS));
+const definition = grpc.loadPackageDefinition(protoLoader.loadSync([...SERVED_PROTOS], PROTO_LOADER_OPTIONS));
 const file = (name) => readFileSync(join(tlsDir, name));
 
 function clientAs(commonName) {
@@ -20,6 +20,7 @@ function clientAs(commonName) {
     vpn: new definition.agent.v1.VPNAgentService(address, creds, options),
     agent: new definition.agent.v1.AgentService(address, creds, options),
     health: new definition.grpc.health.v1.Health(address, creds, options),
+    config: new definition.vpn.v1.ConfigService(address, creds, options),
   };
 }
 
@@ -58,6 +59,15 @@ async function main() {
     }));
     show('ExecuteCommand with a hostile argument', await call(portal.agent, 'ExecuteCommand', {
       command_type: 'occtl', args: ['show', 'user', 'alice;reboot'],
+    }));
+    // Her login wrote the portal's routes into her per-user file (user_config.apply_portal_routes): they apply from her next login.
+    show('GetUserConfig alice (as monitoring.example.com): her file holds the routes and DNS of the portal\'s answer', await call(monitoring.config, 'GetUserConfig', { username: 'alice' }));
+    show('UpdateUserRoutes alice (as portal.example.com): one more route, her live session keeps its routes', await call(portal.vpn, 'UpdateUserRoutes', {
+      username: 'alice', routes: ['10.10.0.0/16', '10.20.0.0/16'], dns_servers: ['10.10.0.53'], config_params: { 'split-dns': 'corp.example' }, reload_if_connected: false,
+    }));
+    show('GetActiveRoutes alice: what her live session has, and what her file adds at her next login (active: false)', await call(monitoring.config, 'GetActiveRoutes', { username: 'alice' }));
+    show('UpdateUserRoutes with a hostile value (a newline that would add a route)', await call(portal.vpn, 'UpdateUserRoutes', {
+      username: 'alice', routes: ['10.0.0.0/8\nroute = 0.0.0.0/0'],
     }));
     show('DisconnectUser alice (ocserv ends her session and her openconnect exits; the agent also drops her cached decisions)', await call(portal.vpn, 'DisconnectUser', {
       username: 'alice', reason: 'demo', disconnect_all_sessions: true,

@@ -94,6 +94,10 @@ node -e "
   if (live === '1') {
     Object.assign(c.ocserv, { socket_file: socket, config_per_user_dir: ocservDir + '/config-per-user',
       config_per_group_dir: ocservDir + '/config-per-group', log: { source: 'file', file: ocservDir + '/ocserv.log' } });
+  } else {
+    // No live ocserv: the per-user files the demo writes (the portal's routes) go to the demo dir, never /etc/ocserv.
+    for (const name of ['config-per-user', 'config-per-group']) fs.mkdirSync(ocservDir + '/' + name, { recursive: true, mode: 0o755 });
+    Object.assign(c.ocserv, { config_per_user_dir: ocservDir + '/config-per-user', config_per_group_dir: ocservDir + '/config-per-group' });
   }
   Object.assign(c.portal, { address: simAddress,
     tls: { cert_file: tlsDir + '/' + client + '.crt', key_file: tlsDir + '/' + client + '.key', ca_file: tlsDir + '/ca.crt', server_name: 'localhost' },
