@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { startTestAgent, TestAgent } from '../test-agent';
 import type { OcservLab } from './ocserv-lab';
 
@@ -17,6 +18,8 @@ export function startLabAgent(lab: OcservLab, overrides: Overrides = {}): Promis
       log: { source: 'file', file: lab.logFile },
       ...overrides.ocserv,
     },
+    // The lab's own ocserv.conf: GetActiveRoutes reads its routes (the server default).
+    main_config: { path: join(lab.dir, 'ocserv.conf'), ...overrides.main_config },
   });
 }
 
