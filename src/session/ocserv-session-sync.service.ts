@@ -28,6 +28,15 @@ export const HOOK_DECISION_GRACE_MS = 2000;
  * applied right after an outage or an ocserv restart.
  */
 const ABSENCE_GRACE_MS = 5_000;
+/**
+ * ocserv announces "connected user" before the session is connected: while its
+ * connect-script runs (any script, not only the hook) `show id` answers a state such as
+ * "pre-auth". Measured with 24 openconnect clients in a row (bench occtl): a single
+ * `show id` missed one session in four runs out of four, and nothing asked again until
+ * the next reconciliation (30 s). So the id is asked again after these pauses (3.85 s in
+ * all), until it is connected, gone (refused) or disconnected.
+ */
+export const CONNECT_CONFIRM_DELAYS_MS: readonly number[] = [100, 250, 500, 1000, 2000];
 
 export interface ReconcileReport {
   readonly added: number;
@@ -59,6 +68,8 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
   private readonly hookGraceMs: number;
   private readonly ended: EndedSessions;
   private subscriptions: Subscription[] = [];
+  /** Set at shutdown: pending connect confirmations stop asking occtl. */
+  private stopped = false;
   private inFlight: Promise<ReconcileReport> | undefined;
   private state: OcservSyncState = { reachable: false, lastSuccessMs: undefined, lastError: undefined, status: undefined };
   private everReached = false;
@@ -98,6 +109,7 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
   }
 
   onApplicationShutdown(): void {
+    this.stopped = true;
     this.subscriptions.forEach((subscription) => subscription.unsubscribe());
   }
 
@@ -238,6 +250,7 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     if (this.ended.has(sessionId)) return;
     if (user !== undefined) {
       if (user.state === 'connected') this.apply(user);
+      else await this.confirmWhenConnected(event.id, sessionId, event.username);
       return;
     }
     // ocserv 1.1.6 announces "connected user" even when the connect-script then refuses
@@ -250,6 +263,27 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
         this.logger.warn({ msg: 'session from a connect event not stored', session: sessionId, error: String(error) });
       }
     }
+  }
+
+  /** Asks `show id` again (CONNECT_CONFIRM_DELAYS_MS) for a session ocserv knows but has not connected yet. */
+  private async confirmWhenConnected(id: number, sessionId: string, username: string): Promise<void> {
+    for (const delayMs of CONNECT_CONFIRM_DELAYS_MS) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      if (this.stopped || this.ended.has(sessionId) || this.store.get(sessionId)?.username === username) return;
+      let user: OcctlUser | undefined;
+      try {
+        user = await this.occtl.showId(id);
+      } catch {
+        return; // ocserv not answering: the next reconciliation decides
+      }
+      if (this.ended.has(sessionId)) return;
+      if (user === undefined || user.username !== username) return; // refused by the connect-script, or the id is another's now
+      if (user.state === 'connected') {
+        this.apply(user);
+        return;
+      }
+    }
+    this.logger.debug({ msg: 'a connecting session never reached "connected"; left to the next reconciliation', session: sessionId, user: username });
   }
 
   private noteStatus(status: OcctlStatus): boolean {

@@ -7,7 +7,7 @@ import type { OcctlEvent, OcctlStatus, OcctlUser } from '../../../src/occtl/occt
 import type { OcctlService } from '../../../src/occtl/occtl.service';
 import { MetricsRegistry } from '../../../src/metrics/metrics-registry';
 import { ConnectsInFlight } from '../../../src/session/connects-in-flight';
-import { HOOK_DECISION_GRACE_MS, OcservSessionSync } from '../../../src/session/ocserv-session-sync.service';
+import { CONNECT_CONFIRM_DELAYS_MS, HOOK_DECISION_GRACE_MS, OcservSessionSync } from '../../../src/session/ocserv-session-sync.service';
 import { OcservSyncMetrics } from '../../../src/session/ocserv-sync-metrics';
 import { SessionStore } from '../../../src/session/session-store.service';
 import { anAgentConfig, configServiceFor } from '../builders/agent-config.builder';
@@ -330,6 +330,56 @@ describe(OcservSessionSync.name, () => {
       events.next(anOcctlEvent({ id: 24, username: 'bob' }));
       await flush();
       expect(store.get('24')).toBeUndefined();
+    });
+
+    describe('a session still connecting when show id answers (its connect-script running)', () => {
+      beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate'] }));
+      afterEach(() => jest.useRealTimers());
+
+      it('is asked about again and added once ocserv says connected, without waiting for a reconciliation', async () => {
+        occtl.byId.set(24, anOcctlUser({ id: 24, username: 'bob', state: 'pre-auth' }));
+        events.next(anOcctlEvent({ id: 24, username: 'bob' }));
+        await jest.advanceTimersByTimeAsync(CONNECT_CONFIRM_DELAYS_MS[0]!);
+        expect(store.get('24')).toBeUndefined();
+
+        occtl.byId.set(24, anOcctlUser({ id: 24, username: 'bob', state: 'connected', groupname: 'ops' }));
+        await jest.advanceTimersByTimeAsync(CONNECT_CONFIRM_DELAYS_MS[1]!);
+
+        expect(store.get('24')?.metadata.group).toBe('ops');
+      });
+
+      it('stops asking when ocserv no longer knows the id (the connect-script refused it)', async () => {
+        occtl.byId.set(29, anOcctlUser({ id: 29, username: 'bob', state: 'pre-auth' }));
+        const showId = jest.spyOn(occtl, 'showId');
+        events.next(anOcctlEvent({ id: 29, username: 'bob' }));
+        await flush();
+        occtl.byId.delete(29);
+        await jest.advanceTimersByTimeAsync(CONNECT_CONFIRM_DELAYS_MS.reduce((sum, delay) => sum + delay, 0));
+
+        expect(showId).toHaveBeenCalledTimes(2);
+        expect(store.get('29')).toBeUndefined();
+      });
+
+      it('asks a bounded number of times for a session that never connects', async () => {
+        occtl.byId.set(30, anOcctlUser({ id: 30, username: 'bob', state: 'pre-auth' }));
+        const showId = jest.spyOn(occtl, 'showId');
+        events.next(anOcctlEvent({ id: 30, username: 'bob' }));
+        await jest.advanceTimersByTimeAsync(60_000);
+
+        expect(showId).toHaveBeenCalledTimes(1 + CONNECT_CONFIRM_DELAYS_MS.length);
+        expect(store.get('30')).toBeUndefined();
+      });
+
+      it('stops asking once the session disconnected', async () => {
+        occtl.byId.set(31, anOcctlUser({ id: 31, username: 'bob', state: 'pre-auth' }));
+        const showId = jest.spyOn(occtl, 'showId');
+        events.next(anOcctlEvent({ id: 31, username: 'bob' }));
+        await flush();
+        events.next(anOcctlEvent({ kind: 'disconnect', id: 31, username: 'bob' }));
+        await jest.advanceTimersByTimeAsync(60_000);
+
+        expect(showId).toHaveBeenCalledTimes(1);
+      });
     });
 
     it('removes a disconnecting session', async () => {
