@@ -9,17 +9,19 @@ import { MANAGED_HEADER } from './ocserv-config.renderer';
 const MAX_LINE_LENGTH = 2000;
 /** A per-user file with a thousand routes is ~30 KB; more lines than this is not a config. */
 const MAX_LINES = 10_000;
-// Tab is allowed in lines the agent keeps as they are (comments); nothing else below 0x20.
+// Tab is allowed in lines the agent keeps as they are (comments); nothing else below 0x20,
+// no line separators, and no bidi controls (text that reads differently from what ocserv parses).
 // eslint-disable-next-line no-control-regex
-const UNSAFE_IN_LINE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/;
+const UNSAFE_IN_LINE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * ocserv's per-user/per-group syntax, read the way its inih build reads it: `#` or `;`
  * starts a comment line, `name = value` or `name: value`, ` #` starts an inline comment,
  * quotes and spaces around a value are dropped, an indented line continues the previous
- * key (INI_ALLOW_MULTILINE), and everything after a `[section]` line is skipped by ocserv.
- * Known keys are validated (INVALID_ARGUMENT naming `field` and the line); unknown keys,
- * comments and sections are kept as they are. The agent's own header line is dropped.
+ * key (INI_ALLOW_MULTILINE). A `[section]` is refused: ocserv 1.5.1 rejects such a file,
+ * earlier versions skip everything after it. Known keys are validated (INVALID_ARGUMENT
+ * naming `field` and the line); unknown keys and comments are kept as they are. The
+ * agent's own header line is dropped.
  */
 export function parseConfigText(text: string, field = 'config_content'): ConfigDocument {
   const rawLines = text.split('\n');
@@ -28,7 +30,6 @@ export function parseConfigText(text: string, field = 'config_content'): ConfigD
   const lines: ConfigLine[] = [];
   const options = new Map<string, string[]>();
   let previousKey: string | undefined;
-  let inSection = false;
   rawLines.forEach((withCr, index) => {
     const raw = withCr.endsWith('\r') ? withCr.slice(0, -1) : withCr;
     const where = `${field} line ${index + 1}`;
@@ -40,17 +41,16 @@ export function parseConfigText(text: string, field = 'config_content'): ConfigD
       lines.push({ kind: 'preserved', raw });
       return;
     }
-    if (trimmed.startsWith('[')) inSection = true;
-    if (inSection) {
-      lines.push({ kind: 'preserved', raw });
-      return;
+    if (trimmed.startsWith('[')) {
+      throw AgentError.invalidArgument(`${where}: [sections] are not read in per-user/per-group files (ocserv 1.5.1 rejects the login; earlier versions ignore the rest of the file)`);
     }
     const continued = raw !== raw.trimStart() && previousKey !== undefined;
     let key: string;
     let value: string;
     if (continued) {
+      // inih takes a continuation line whole: no inline comment there, so a '#' stays in the value (and is refused).
       key = previousKey ?? '';
-      value = cleanValue(trimmed);
+      value = trimmed.replace(/^"+|"+$/g, '');
     } else {
       const separator = trimmed.search(/[=:]/);
       if (separator <= 0) throw AgentError.invalidArgument(`${where}: expected "key = value"; got ${echoValue(raw)}`);
@@ -74,6 +74,10 @@ export function parseConfigText(text: string, field = 'config_content'): ConfigD
       options.set(spec.key, [canonical]);
     }
   });
+  const spellings = lines.filter((line): line is Extract<ConfigLine, { kind: 'option' }> => line.kind === 'option' && line.key === 'tunnel_all_dns');
+  if (new Set(spellings.map((line) => line.value)).size > 1) {
+    throw AgentError.invalidArgument(`${field}: tunnel_all_dns and tunnel-all-dns disagree; ocserv versions would read different values`);
+  }
   return { options, lines };
 }
 

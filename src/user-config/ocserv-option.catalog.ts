@@ -69,7 +69,8 @@ export const OCSERV_OPTIONS: readonly OcservOptionSpec[] = [
   },
   { key: 'deny-roaming', kind: 'boolean', repeatable: false, summary: 'a cookie works only from the client IP that logged in' },
   { key: 'route', kind: 'route', repeatable: true, allowsDefault: true, summary: 'a route pushed to the client' },
-  { key: 'no-route', kind: 'route', repeatable: true, allowsDefault: true, summary: 'a network excluded from the tunnel' },
+  // `default` is not a network ocserv can exclude: it would send the client the word itself.
+  { key: 'no-route', kind: 'route', repeatable: true, allowsDefault: false, summary: 'a network excluded from the tunnel' },
   { key: 'iroute', kind: 'route', repeatable: true, allowsDefault: false, summary: "a network behind this user's client" },
   { key: 'split-dns', kind: 'domain', repeatable: true, summary: 'a domain resolved through the tunnel DNS' },
   { key: 'dns', kind: 'ip-address', repeatable: true, summary: 'a DNS server pushed to the client' },
@@ -90,7 +91,8 @@ export const OCSERV_OPTIONS: readonly OcservOptionSpec[] = [
   { key: 'tx-data-per-sec', kind: 'integer', repeatable: false, min: 0, max: INT32_MAX, summary: 'bandwidth limit, bytes per second sent' },
   { key: 'stats-report-time', kind: 'integer', repeatable: false, min: 0, max: YEAR_SECONDS, summary: 'seconds between statistics reports' },
   { key: 'session-timeout', kind: 'integer', repeatable: false, min: 0, max: YEAR_SECONDS, summary: 'seconds a session may last (0: no limit)' },
-  { key: 'mtu', kind: 'integer', repeatable: false, min: 576, max: 65_535, summary: 'tunnel MTU' },
+  // 16384: ocserv's own DTLS maximum.
+  { key: 'mtu', kind: 'integer', repeatable: false, min: 576, max: 16_384, summary: 'tunnel MTU' },
   { key: 'dpd', kind: 'integer', repeatable: false, min: 0, max: YEAR_SECONDS, summary: 'dead peer detection, seconds' },
   { key: 'mobile-dpd', kind: 'integer', repeatable: false, min: 0, max: YEAR_SECONDS, summary: 'dead peer detection for mobile clients, seconds' },
   { key: 'idle-timeout', kind: 'integer', repeatable: false, min: 0, max: YEAR_SECONDS, summary: 'seconds without traffic before disconnect' },

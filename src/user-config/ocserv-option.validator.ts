@@ -58,8 +58,12 @@ function canonicalOf(spec: OcservOptionSpec, value: string): string | undefined 
       const lower = value.toLowerCase();
       return BOOLEAN_TRUE.has(lower) ? 'true' : BOOLEAN_FALSE.has(lower) ? 'false' : undefined;
     }
-    case 'route':
-      return value === 'default' ? (spec.allowsDefault === true ? 'default' : undefined) : canonicalRoute(value);
+    case 'route': {
+      if (value === 'default') return spec.allowsDefault === true ? 'default' : undefined;
+      const route = canonicalRoute(value);
+      // An iroute of ::/0 would take over the server's own IPv6 default route.
+      return spec.allowsDefault !== true && route === '::/0' ? undefined : route;
+    }
     case 'ip-address':
       return isIPv4(value) ? value : isIPv6(value) ? value.toLowerCase() : undefined;
     case 'ipv4-address':
@@ -94,7 +98,7 @@ function expectation(spec: OcservOptionSpec): string {
     case 'boolean':
       return 'true or false';
     case 'route':
-      return `a route like 10.0.0.0/8, 10.0.0.0/255.0.0.0 or 2001:db8::/32${spec.allowsDefault === true ? ', or default' : ''} (an IPv4 route needs a prefix 1-32: ocserv refuses the login otherwise)`;
+      return `a route like 10.0.0.0/8, 10.0.0.0/255.0.0.0 or 2001:db8::/32${spec.allowsDefault === true ? ', or default' : ''} (a prefix is required, 1-32 for IPv4: ocserv refuses the login otherwise)`;
     case 'ip-address':
       return 'an IPv4 or IPv6 address';
     case 'ipv4-address':
@@ -123,9 +127,9 @@ function expectation(spec: OcservOptionSpec): string {
 }
 
 /**
- * network/prefix with host bits cleared. IPv4 needs a prefix 1-32 (or a netmask): ocserv's
- * route sanity check fails the session on a bare IPv4 address and on /0 (use `default`).
- * IPv6 may be a bare address (a /128 to ocserv).
+ * network/prefix with host bits cleared. A prefix is required: ocserv's route sanity check
+ * fails the session on a bare IPv4 address (every version) and a bare IPv6 one (1.5.1).
+ * IPv4 needs 1-32 (or a netmask): /0 fails the login before 1.5.1 (use `default`).
  */
 function canonicalRoute(value: string): string | undefined {
   const parts = value.split('/');
@@ -138,8 +142,8 @@ function canonicalRoute(value: string): string | undefined {
     return `${maskIpv4(address, prefix)}/${prefix}`;
   }
   if (isIPv6(address)) {
-    if (suffix === undefined) return address.toLowerCase();
-    if (!/^\d{1,3}$/.test(suffix) || Number(suffix) > 128) return undefined;
+    // ocserv 1.5.1's route check fails the login on a bare IPv6 address too.
+    if (suffix === undefined || !/^\d{1,3}$/.test(suffix) || Number(suffix) > 128) return undefined;
     return `${maskIpv6(address, Number(suffix))}/${Number(suffix)}`;
   }
   return undefined;

@@ -41,11 +41,20 @@ describe(parseConfigText.name, () => {
     expect(parseConfigText('mtu = 1400\nmtu = 1300\n').options.get('mtu')).toEqual(['1300']);
   });
 
-  it('treats keys after a [section] as lines to keep: ocserv skips them', () => {
-    const document = parseConfigText('[vhost:a]\nroute = 10.0.0.0/8\n');
+  it('refuses a [section]: ocserv 1.5.1 rejects the login, earlier versions skip the rest of the file', () => {
+    expect(agentErrorFrom(() => parseConfigText('route = 10.0.0.0/8\n[vhost:a]\nroute = 10.1.0.0/16\n')).message).toMatch(/^config_content line 2: \[sections\]/);
+  });
 
-    expect(document.options.size).toBe(0);
-    expect(document.lines).toHaveLength(2);
+  it('keeps a # on a continuation line in the value, as inih does, so it is refused', () => {
+    expect(agentErrorFrom(() => parseConfigText('route = 10.0.0.0/8\n  10.2.0.0/16 # x\n')).message).toMatch(/line 2 \(route\)/);
+  });
+
+  it('refuses tunnel_all_dns and tunnel-all-dns that disagree', () => {
+    expect(agentErrorFrom(() => parseConfigText('tunnel_all_dns = true\ntunnel-all-dns = false\n')).message).toMatch(/disagree/);
+  });
+
+  it('refuses a bidi control character, even in a comment', () => {
+    expect(agentErrorFrom(() => parseConfigText('# note \u202e\n')).code).toBe(AgentErrorCode.InvalidArgument);
   });
 
   it('drops its own header line', () => {

@@ -28,7 +28,6 @@ describe(normalizeOptionValue.name, () => {
       ['10.1.2.3/16', '10.1.0.0/16'],
       ['192.168.1.0/255.255.255.0', '192.168.1.0/24'],
       ['2001:DB8::1/32', '2001:db8::/32'],
-      ['2001:db8::1', '2001:db8::1'],
       ['default', 'default'],
     ])('%s -> %s', (value, canonical) => {
       expect(normalized('route', value)).toBe(canonical);
@@ -43,6 +42,7 @@ describe(normalizeOptionValue.name, () => {
       ['a space inside', '10.0.0.0 /8'],
       ['a space at the end', '10.0.0.0/8 '],
       ['a bare IPv4 address (ocserv fails the login)', '10.0.0.1'],
+      ['a bare IPv6 address (ocserv 1.5.1 fails the login)', '2001:db8::1'],
       ['/0 (ocserv fails the login; use default)', '0.0.0.0/0'],
       ['a non-contiguous netmask', '10.0.0.0/255.0.255.0'],
       ['an inline comment', '10.0.0.0/8 #x'],
@@ -62,8 +62,16 @@ describe(normalizeOptionValue.name, () => {
       expect(error.message).toBe('routes[0]: a value is at most 1024 characters; got 1048576');
     });
 
-    it('refuses default for iroute', () => {
-      expect(refusal('iroute', 'default').code).toBe(AgentErrorCode.InvalidArgument);
+    it.each([
+      ['iroute', 'default'],
+      ['no-route', 'default'],
+      ['iroute', '::/0'],
+    ])('%s refuses %s', (key, value) => {
+      expect(refusal(key, value).code).toBe(AgentErrorCode.InvalidArgument);
+    });
+
+    it('route takes ::/0 (all IPv6 traffic)', () => {
+      expect(normalized('route', '::/0')).toBe('::/0');
     });
   });
 
