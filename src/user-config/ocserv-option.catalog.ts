@@ -40,6 +40,8 @@ export interface OcservOptionSpec {
   readonly repeatable: boolean;
   readonly min?: number;
   readonly max?: number;
+  /** Smallest value other than 0 that means what it says (rates: ocserv divides by 1000, so 1..999 would be "no limit"). */
+  readonly nonZeroMin?: number;
   /** For kind route: whether `default` (all traffic) is accepted. */
   readonly allowsDefault?: boolean;
   /** Other spellings read as this key; `writtenAlso` ones are written next to it so every version finds it. */
@@ -87,8 +89,8 @@ export const OCSERV_OPTIONS: readonly OcservOptionSpec[] = [
   { key: 'explicit-ipv6', kind: 'ipv6-address', repeatable: false, summary: 'a fixed IPv6 address for this user' },
   { key: 'ipv6-subnet-prefix', kind: 'integer', repeatable: false, min: 1, max: 128, summary: 'prefix length given to each client' },
   { key: 'hostname', kind: 'domain', repeatable: false, summary: 'host name announced to the client' },
-  { key: 'rx-data-per-sec', kind: 'integer', repeatable: false, min: 0, max: INT32_MAX, summary: 'bandwidth limit, bytes per second received' },
-  { key: 'tx-data-per-sec', kind: 'integer', repeatable: false, min: 0, max: INT32_MAX, summary: 'bandwidth limit, bytes per second sent' },
+  { key: 'rx-data-per-sec', kind: 'integer', repeatable: false, min: 0, nonZeroMin: 1000, max: INT32_MAX, summary: 'bandwidth limit, bytes per second received (0: none; ocserv counts in kB, so at least 1000)' },
+  { key: 'tx-data-per-sec', kind: 'integer', repeatable: false, min: 0, nonZeroMin: 1000, max: INT32_MAX, summary: 'bandwidth limit, bytes per second sent (0: none; at least 1000)' },
   { key: 'stats-report-time', kind: 'integer', repeatable: false, min: 0, max: YEAR_SECONDS, summary: 'seconds between statistics reports' },
   { key: 'session-timeout', kind: 'integer', repeatable: false, min: 0, max: YEAR_SECONDS, summary: 'seconds a session may last (0: no limit)' },
   // 16384: ocserv's own DTLS maximum.

@@ -80,8 +80,10 @@ function canonicalOf(spec: OcservOptionSpec, value: string): string | undefined 
     }
     case 'domain':
       return DOMAIN_PATTERN.test(value) ? value.toLowerCase() : undefined;
-    case 'integer':
-      return canonicalInteger(value, spec.min ?? 0, spec.max ?? Number.MAX_SAFE_INTEGER);
+    case 'integer': {
+      const canonical = canonicalInteger(value, spec.min ?? 0, spec.max ?? Number.MAX_SAFE_INTEGER);
+      return canonical !== undefined && canonical !== '0' && Number(canonical) < (spec.nonZeroMin ?? 0) ? undefined : canonical;
+    }
     case 'net-priority':
       return /^[0-7]$/.test(value) ? value : /^0x[0-9a-fA-F]{1,2}$/.test(value) ? value.toLowerCase() : undefined;
     case 'port-rules':
@@ -114,7 +116,7 @@ function expectation(spec: OcservOptionSpec): string {
     case 'domain':
       return 'a domain name';
     case 'integer':
-      return `a whole number ${spec.min ?? 0}..${spec.max ?? Number.MAX_SAFE_INTEGER}`;
+      return `a whole number ${spec.min ?? 0}..${spec.max ?? Number.MAX_SAFE_INTEGER}${spec.nonZeroMin === undefined ? '' : ` (0, or at least ${spec.nonZeroMin})`}`;
     case 'net-priority':
       return 'a priority 0-7 or a TOS byte like 0x10';
     case 'port-rules':
