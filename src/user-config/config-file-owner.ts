@@ -1,16 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { findLocalId } from '../config/local-account-id';
 import { AgentError } from '../errors/agent-error';
 
 const NUMERIC_ID = /^\d+$/;
-
-/** The id of `name` in /etc/passwd or /etc/group text (`name:x:id:...` lines), if listed. */
-export function findLocalId(databaseText: string, name: string): number | undefined {
-  for (const line of databaseText.split('\n')) {
-    const [entry, , id] = line.split(':');
-    if (entry === name && id !== undefined && NUMERIC_ID.test(id)) return Number(id);
-  }
-  return undefined;
-}
 
 /**
  * user_config.owner / group -> uid / gid, once at boot: a number as is, a name from the

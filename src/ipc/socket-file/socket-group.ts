@@ -1,19 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { findLocalId } from '../../config/local-account-id';
 import { IpcSocketError } from './ipc-socket-error';
 
 const NUMERIC_GID = /^\d+$/;
 const GROUP_FILE = '/etc/group';
-
-/** The gid of `name` in /etc/group text (`name:password:gid:members` lines), if listed. */
-export function findGroupId(groupFileText: string, name: string): number | undefined {
-  for (const line of groupFileText.split('\n')) {
-    const [groupName, , gid] = line.split(':');
-    if (groupName === name && gid !== undefined && NUMERIC_GID.test(gid)) {
-      return Number(gid);
-    }
-  }
-  return undefined;
-}
 
 /**
  * ipc.socket_group -> gid: a number is used as is; a name is looked up in /etc/group (only
@@ -31,7 +21,7 @@ export async function resolveSocketGroup(socketGroup: string, groupFile = GROUP_
       cause: error,
     });
   }
-  const gid = findGroupId(text, socketGroup);
+  const gid = findLocalId(text, socketGroup);
   if (gid === undefined) {
     throw new IpcSocketError(`ipc.socket_group: no group named "${socketGroup}" in ${groupFile}; create it or use a numeric gid`);
   }

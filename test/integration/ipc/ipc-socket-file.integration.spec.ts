@@ -2,12 +2,12 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findGroupId } from '../../../src/ipc/socket-file/socket-group';
+import { findLocalId } from '../../../src/config/local-account-id';
 import { HookSocketClient } from './hook-socket-client';
 import { HookSocketAgent, startHookSocketAgent } from './ipc-test-support';
 import { startTestAgent } from '../../support/test-agent';
 
-const NOGROUP_GID = findGroupId(readFileSync('/etc/group', 'utf8'), 'nogroup');
+const NOGROUP_GID = findLocalId(readFileSync('/etc/group', 'utf8'), 'nogroup');
 
 function listenOn(path: string): Promise<Server> {
   return new Promise((resolve, reject) => {

@@ -1,21 +1,22 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findGroupId, resolveSocketGroup } from '../../../src/ipc/socket-file/socket-group';
+import { findLocalId } from '../../../src/config/local-account-id';
+import { resolveSocketGroup } from '../../../src/ipc/socket-file/socket-group';
 
 const GROUP_FILE = ['root:x:0:', 'ocserv:x:998:', 'vpnhook:x:1001:alice,bob', 'broken-line', 'nogid:x::', ''].join('\n');
 
 describe('socket-group', () => {
-  describe(findGroupId.name, () => {
+  describe(findLocalId.name, () => {
     it('finds a group by exact name', () => {
-      expect(findGroupId(GROUP_FILE, 'vpnhook')).toBe(1001);
-      expect(findGroupId(GROUP_FILE, 'root')).toBe(0);
+      expect(findLocalId(GROUP_FILE, 'vpnhook')).toBe(1001);
+      expect(findLocalId(GROUP_FILE, 'root')).toBe(0);
     });
 
     it('finds nothing for an unknown name, a prefix or a line without a gid', () => {
-      expect(findGroupId(GROUP_FILE, 'vpn')).toBeUndefined();
-      expect(findGroupId(GROUP_FILE, 'broken-line')).toBeUndefined();
-      expect(findGroupId(GROUP_FILE, 'nogid')).toBeUndefined();
+      expect(findLocalId(GROUP_FILE, 'vpn')).toBeUndefined();
+      expect(findLocalId(GROUP_FILE, 'broken-line')).toBeUndefined();
+      expect(findLocalId(GROUP_FILE, 'nogid')).toBeUndefined();
     });
   });
 
