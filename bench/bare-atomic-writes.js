@@ -6,9 +6,8 @@
 const { open, rename } = require('node:fs/promises');
 const { join } = require('node:path');
 
-const [, , dir, count, prefix] = process.argv;
-
-async function atomicWrite(name, text) {
+/** The plain atomic write both controls do; resolves with its duration in ms. */
+async function atomicWrite(dir, name, text) {
   const started = process.hrtime.bigint();
   const temp = join(dir, `.${name}.bare.tmp`);
   const handle = await open(temp, 'wx', 0o640);
@@ -23,13 +22,18 @@ async function atomicWrite(name, text) {
 }
 
 async function main() {
+  const [, , dir, count, prefix] = process.argv;
   const names = Array.from({ length: Number(count) }, (_, index) => `${prefix}${index}`);
   const started = process.hrtime.bigint();
-  const latencies = await Promise.all(names.map((name, index) => atomicWrite(name, `route = 10.${index % 256}.0.0/16\ndns = 10.0.0.53\n`)));
+  const latencies = await Promise.all(names.map((name, index) => atomicWrite(dir, name, `route = 10.${index % 256}.0.0/16\ndns = 10.0.0.53\n`)));
   process.stdout.write(JSON.stringify({ latencies_ms: latencies, elapsed_ms: Number(process.hrtime.bigint() - started) / 1e6 }));
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+module.exports = { atomicWrite };
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -8,23 +8,14 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { readFileSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGENT_PROTO, PROTO_LOADER_OPTIONS } from '../src/grpc/proto-files.constant';
 
 const [, , caFile = '', certFile = '', keyFile = '', writeDir = ''] = process.argv;
 
-async function atomicWrite(name: string, text: string): Promise<void> {
-  const temp = join(writeDir, `.${name}.bare.tmp`);
-  const handle = await open(temp, 'wx', 0o640);
-  await handle.writeFile(text);
-  await handle.sync();
-  await handle.close();
-  await rename(temp, join(writeDir, name));
-  const dir = await open(writeDir, 'r');
-  await dir.sync();
-  await dir.close();
-}
+// The same plain atomic write as the other control.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { atomicWrite } = require('./bare-atomic-writes.js') as { atomicWrite: (dir: string, name: string, text: string) => Promise<number> };
 
 async function main(): Promise<void> {
   const definition = grpc.loadPackageDefinition(protoLoader.loadSync([AGENT_PROTO], PROTO_LOADER_OPTIONS)) as never as {
@@ -34,7 +25,7 @@ async function main(): Promise<void> {
   server.addService(definition.agent.v1.VPNAgentService.service, {
     UpdateUserRoutes: (call: grpc.ServerUnaryCall<{ username: string; routes: string[] }, object>, callback: grpc.sendUnaryData<object>) => {
       const { username, routes } = call.request;
-      atomicWrite(username, routes.map((route) => `route = ${route}\n`).join('')).then(
+      atomicWrite(writeDir, username, routes.map((route) => `route = ${route}\n`).join('')).then(
         () => callback(null, { success: true, config_path: join(writeDir, username) }),
         (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message }),
       );
