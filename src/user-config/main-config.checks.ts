@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isIpNetwork, ipAddressFamily } from '../validation/ip-network';
-import { normalizeOptionValue } from './ocserv-option.validator';
+import { normalizeOptionValue, prefixOfNetmask } from './ocserv-option.validator';
 import { echoValue } from '../validation/vpn-identifiers';
 import {
   BOOLEAN_WORDS,
@@ -114,7 +114,7 @@ function checkValue(option: OptionLine, problems: string[], warnings: string[]):
   } else if (key === 'ipv4-network') {
     if (ipAddressFamily(value.split('/')[0] ?? '') !== 4 || !isIpNetwork(value)) problems.push(`${where}: expected an IPv4 network`);
   } else if (key === 'ipv4-netmask') {
-    if (!isIpv4Netmask(value)) problems.push(`${where}: expected an IPv4 netmask like 255.255.255.0`);
+    if (prefixOfNetmask(value) === undefined) problems.push(`${where}: expected an IPv4 netmask like 255.255.255.0`);
   } else if (key === 'ipv6-network') {
     if (ipAddressFamily(value.split('/')[0] ?? '') !== 6 || !isIpNetwork(value)) problems.push(`${where}: expected an IPv6 network`);
   } else if (!MAIN_KNOWN_OPTIONS.has(key)) {
@@ -179,13 +179,6 @@ function isRoute(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-function isIpv4Netmask(value: string): boolean {
-  if (ipAddressFamily(value) !== 4) return false;
-  const bits = value.split('.').reduce((acc, octet) => (acc << 8) | Number(octet), 0) >>> 0;
-  const inverted = ~bits >>> 0;
-  return (inverted & (inverted + 1)) === 0; // ones then zeros
 }
 
 function capped(messages: string[]): string[] {

@@ -3,6 +3,7 @@ import { echoValue } from '../validation/vpn-identifiers';
 import type { ConfigDocument, ConfigLine } from './config-document';
 import { optionSpec } from './ocserv-option.catalog';
 import { MAX_OPTION_VALUE_LENGTH, normalizeOptionValue } from './ocserv-option.validator';
+import { MAX_LIST_VALUES, MAX_MAP_ENTRIES } from './option-input';
 import { MANAGED_HEADER } from './ocserv-config.renderer';
 
 /** inih as ocserv builds it reads lines of at most 2,048 bytes; a longer line would be split into two. */
@@ -98,7 +99,7 @@ export function optionsFromJson(json: unknown, field = 'config_content'): Map<st
     throw AgentError.invalidArgument(`${field}: expected a JSON object of ocserv options, e.g. {"route": ["10.0.0.0/8"]}`);
   }
   const entries = Object.entries(json as Record<string, unknown>);
-  if (entries.length > 64) throw AgentError.invalidArgument(`${field}: at most 64 options; got ${entries.length}`);
+  if (entries.length > MAX_MAP_ENTRIES) throw AgentError.invalidArgument(`${field}: at most ${MAX_MAP_ENTRIES} options; got ${entries.length}`);
   const options = new Map<string, string[]>();
   for (const [rawKey, rawValue] of entries) {
     const spec = optionSpec(rawKey);
@@ -107,7 +108,7 @@ export function optionsFromJson(json: unknown, field = 'config_content'): Map<st
     if (rawValue === null) continue;
     const list = Array.isArray(rawValue) ? rawValue : [rawValue];
     if (list.length > 1 && !spec.repeatable) throw AgentError.invalidArgument(`${where}: ${spec.key} takes one value`);
-    if (list.length > 1024) throw AgentError.invalidArgument(`${where}: at most 1024 values`);
+    if (list.length > MAX_LIST_VALUES) throw AgentError.invalidArgument(`${where}: at most ${MAX_LIST_VALUES} values`);
     const values = list.map((item, index) => {
       if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') {
         throw AgentError.invalidArgument(`${where}[${index}]: expected a string, number or boolean`);

@@ -4,7 +4,7 @@ import { optionSpec } from './ocserv-option.catalog';
 import { normalizeOptionValue } from './ocserv-option.validator';
 
 /** Entries one map field (config_params, custom_settings) may carry: ocserv has 37 keys, both tunnel_all_dns spellings included. */
-const MAX_MAP_ENTRIES = 64;
+export const MAX_MAP_ENTRIES = 64;
 /** Values one list field (routes, dns_servers) may carry; ocserv itself pushes at most a few hundred routes to a client. */
 export const MAX_LIST_VALUES = 1024;
 

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UpdateUserRoutesResponse } from '../../../src/generated/agent/v1/agent';
 import type { GetActiveRoutesResponse, GetGroupConfigResponse, GetUserConfigResponse, UpdateGroupConfigResponse } from '../../../src/generated/vpn/v1/config';
+import { prefixOfNetmask } from '../../../src/user-config/ocserv-option.validator';
 import { AgentClients, GrpcError } from '../../support/agent-clients';
 import { eventually, startLabAgent } from '../../support/ocserv-lab/lab-agent';
 import { OcservLab, VpnClient } from '../../support/ocserv-lab/ocserv-lab';
@@ -43,9 +44,8 @@ describe('per-user and per-group files against a real ocserv', () => {
     routes
       .map((route) => {
         const [address, mask] = route.split('/');
-        if (mask === undefined || !mask.includes('.')) return route;
-        const bits = mask.split('.').reduce((total, octet) => total + Number(octet).toString(2).replace(/0/g, '').length, 0);
-        return `${address}/${bits}`;
+        const bits = mask === undefined ? undefined : prefixOfNetmask(mask);
+        return bits === undefined ? route : `${address}/${bits}`;
       })
       .sort();
   const routesOf = (user: OcctlJsonUser | undefined): string[] => prefixed(list(user?.Routes));
