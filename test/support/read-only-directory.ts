@@ -23,19 +23,7 @@ function bindMountReadOnly(dir: string): ReadOnlyDirectory | undefined {
   } catch {
     return undefined;
   }
-  let mounted = true;
-  const undo = (): void => {
-    if (!mounted) return;
-    mounted = false;
-    execFileSync('umount', [dir], { stdio: 'pipe' });
-  };
-  process.once('exit', () => {
-    try {
-      undo();
-    } catch {
-      // Nothing more can be done at exit; the mount point is reported by the test's afterAll if still there.
-    }
-  });
+  const undo = undoOnceAndAtExit(() => execFileSync('umount', [dir], { stdio: 'pipe' }));
   try {
     execFileSync('mount', ['-o', 'remount,ro,bind', dir], { stdio: 'pipe' });
   } catch {
@@ -51,18 +39,23 @@ function makeImmutable(dir: string): ReadOnlyDirectory | undefined {
   } catch {
     return undefined;
   }
-  let immutable = true;
+  return { mechanism: 'immutable attribute (chattr +i)', undo: undoOnceAndAtExit(() => execFileSync('chattr', ['-i', dir], { stdio: 'pipe' })) };
+}
+
+/** `restore` run at most once: by the caller, or else when the process exits (a crashed run leaves nothing behind). */
+function undoOnceAndAtExit(restore: () => void): () => void {
+  let pending = true;
   const undo = (): void => {
-    if (!immutable) return;
-    immutable = false;
-    execFileSync('chattr', ['-i', dir], { stdio: 'pipe' });
+    if (!pending) return;
+    pending = false;
+    restore();
   };
   process.once('exit', () => {
     try {
       undo();
     } catch {
-      // As above.
+      // Nothing more can be done at exit; the test's afterAll reports a directory still read-only.
     }
   });
-  return { mechanism: 'immutable attribute (chattr +i)', undo };
+  return undo;
 }
