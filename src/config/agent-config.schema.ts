@@ -294,6 +294,54 @@ const mainConfigSchema = z
   })
   .prefault({});
 
+const eventsSchema = z
+  .strictObject({
+    /** Report session connects, disconnects and usage to the portal's EventService (portal.* connection settings). */
+    enabled: z.boolean().default(false),
+    /** The durable outbox (SQLite, WAL). Its directory must exist and be writable by the agent. */
+    outbox_path: absolutePath.default('/var/lib/ocserv-agent/events.db'),
+    /** Payload bytes the outbox may hold; when full, usage updates go first (docs/events.md). */
+    max_outbox_bytes: positiveInt(16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+    /**
+     * normal: a commit survives an agent crash (kill -9), not a power loss; full: an fsync per
+     * commit, survives both, costs the hook's answer one fsync per login.
+     */
+    synchronous: z.enum(['normal', 'full']).default('normal'),
+    /** ReportSessionUpdate for every live session this often; 0: never. */
+    update_interval_seconds: z.number().int().min(0).max(86_400).default(300),
+    /** A disconnect waits this long for ocserv's other report of the same end (reason or counters) before it is sent. */
+    disconnect_settle_ms: positiveInt(60_000).default(1_500),
+    /** Deadline of one EventService call. */
+    call_timeout_ms: positiveInt(60_000).default(5_000),
+    /** EventService calls on the wire at once (sessions are delivered in parallel, each session in order). */
+    max_in_flight: positiveInt(1_024).default(64),
+    retry_initial_ms: positiveInt(60_000).default(500),
+    retry_max_ms: positiveInt(3_600_000).default(15_000),
+  })
+  .prefault({});
+
+const revalidationAction = z.enum(['keep', 'disconnect']);
+
+const revalidationSchema = z
+  .strictObject({
+    /** Ask AuthService.ValidateSession for every live session on an interval; invalid ones are ended. */
+    enabled: z.boolean().default(false),
+    interval_seconds: positiveInt(86_400).default(300),
+    /** ValidateSession calls on the wire at once. */
+    max_concurrent: positiveInt(256).default(8),
+    /** Deadline of one ValidateSession call. */
+    call_timeout_ms: positiveInt(60_000).default(3_000),
+    /** When the portal cannot be asked (down, breaker open), per authorization.fail_mode: keep the session or end it. */
+    when_portal_unavailable: z
+      .strictObject({
+        close: revalidationAction.default('keep'),
+        open: revalidationAction.default('keep'),
+        stale: revalidationAction.default('keep'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 export const agentConfigSchema = z
   .strictObject({
     agent: z
@@ -314,10 +362,20 @@ export const agentConfigSchema = z
     ipc: ipcSchema,
     user_config: userConfigSchema,
     main_config: mainConfigSchema,
+    events: eventsSchema,
+    revalidation: revalidationSchema,
   })
   .prefault({})
   .refine((config) => config.authorization.mode !== 'portal' || config.portal.address !== undefined, {
     error: 'authorization.mode is "portal" but portal.address is not set',
+    path: ['portal', 'address'],
+  })
+  .refine((config) => !config.events.enabled || config.portal.address !== undefined, {
+    error: 'events.enabled is true but portal.address is not set',
+    path: ['portal', 'address'],
+  })
+  .refine((config) => !config.revalidation.enabled || config.portal.address !== undefined, {
+    error: 'revalidation.enabled is true but portal.address is not set',
     path: ['portal', 'address'],
   })
   .refine((config) => config.portal.call_timeout_ms <= config.authorization.decision_timeout_ms, {
@@ -334,3 +392,5 @@ export type PortalConfig = AgentConfig['portal'];
 export type IpcConfig = AgentConfig['ipc'];
 export type UserConfigConfig = AgentConfig['user_config'];
 export type MainConfigConfig = AgentConfig['main_config'];
+export type EventsConfig = AgentConfig['events'];
+export type RevalidationConfig = AgentConfig['revalidation'];

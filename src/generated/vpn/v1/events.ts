@@ -183,6 +183,16 @@ export interface ReportSessionUpdateRequest {
   update_time: Timestamp | undefined;
   current_stats: SessionStats | undefined;
   status: SessionStatus;
+  /**
+   * Addition (not in the original contract): the agent's event_id (idempotency key) and
+   * ocserv's session identifier, as ReportConnect/ReportDisconnect carry them.
+   */
+  metadata: { [key: string]: string };
+}
+
+export interface ReportSessionUpdateRequest_MetadataEntry {
+  key: string;
+  value: string;
 }
 
 export interface ReportSessionUpdateResponse {
@@ -773,6 +783,7 @@ function createBaseReportSessionUpdateRequest(): ReportSessionUpdateRequest {
     update_time: undefined,
     current_stats: undefined,
     status: SessionStatus.SESSION_STATUS_UNSPECIFIED,
+    metadata: {},
   };
 }
 
@@ -793,6 +804,9 @@ export const ReportSessionUpdateRequest: MessageFns<ReportSessionUpdateRequest> 
     if (message.status !== SessionStatus.SESSION_STATUS_UNSPECIFIED) {
       writer.uint32(40).int32(sessionStatusToNumber(message.status));
     }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      ReportSessionUpdateRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
     return writer;
   },
 
@@ -847,6 +861,74 @@ export const ReportSessionUpdateRequest: MessageFns<ReportSessionUpdateRequest> 
             }
 
             message.status = sessionStatusFromJSON(reader.int32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = ReportSessionUpdateRequest_MetadataEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.metadata[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReportSessionUpdateRequest_MetadataEntry(): ReportSessionUpdateRequest_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const ReportSessionUpdateRequest_MetadataEntry: MessageFns<ReportSessionUpdateRequest_MetadataEntry> = {
+  encode(message: ReportSessionUpdateRequest_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportSessionUpdateRequest_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportSessionUpdateRequest_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
             continue;
           }
         }
