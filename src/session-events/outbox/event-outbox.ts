@@ -2,7 +2,6 @@ import type {
   ConnectEventBody,
   DisconnectEventBody,
   LiveSessionRecord,
-  SessionEventBody,
   SessionEventKind,
   StoredEvent,
   UpdateEventBody,
