@@ -1,0 +1,164 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RIG_USERS, startAuthorizationRig, type AuthorizationRig } from '../../support/authorization-rig';
+import { eventually } from '../../support/ocserv-lab/lab-agent';
+import { TEST_IDENTITIES } from '../../support/test-agent';
+import { lifecycleOf, uniquePortalEvents, type PortalEvent } from '../../support/session-events-records';
+
+/*
+ * Acceptance with real parts: ocserv runs the compiled hook, the agent (in-process) reports
+ * every session's start and end to the portal simulator's EventService through its SQLite
+ * outbox, and the reason of each end is what ocserv and the agent established.
+ */
+
+jest.setTimeout(120_000);
+
+const SETTLE_MS = 400;
+
+describe('session events to the portal (real ocserv, openconnect, hook, portal simulator)', () => {
+  let rig: AuthorizationRig;
+  let outboxDir: string;
+
+  const startAgent = (overrides: Parameters<AuthorizationRig['startAgent']>[0] = {}) =>
+    rig.startAgent({
+      events: {
+        enabled: true,
+        outbox_path: join(outboxDir, 'events.db'),
+        disconnect_settle_ms: SETTLE_MS,
+        retry_initial_ms: 100,
+        retry_max_ms: 500,
+        update_interval_seconds: 0,
+      },
+      ...overrides,
+    });
+
+  const events = (): PortalEvent[] => uniquePortalEvents(rig.portal.simulator);
+  const endOf = async (username: string, count = 1): Promise<PortalEvent[]> => {
+    const ends = () => events().filter((event) => event.username === username && event.method === 'ReportDisconnect');
+    return eventually(ends, (found) => found.length >= count, 15_000);
+  };
+
+  beforeAll(async () => {
+    rig = await startAuthorizationRig();
+    outboxDir = mkdtempSync(join(tmpdir(), 'events-outbox-'));
+    await startAgent();
+  });
+
+  afterAll(async () => {
+    await rig?.stop();
+    rmSync(outboxDir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => rig.portal.simulator.resetRecords());
+
+  it("reports a client that quits once each way: USER_INITIATED, the script's counters, ocserv's session id", async () => {
+    const client = await rig.lab.connect(RIG_USERS.alice);
+    await client.stop();
+
+    const [end] = await endOf('alice');
+    const lifecycle = lifecycleOf(events(), 'alice');
+    expect(lifecycle.map((event) => event.method)).toEqual(['ReportConnect', 'ReportDisconnect']);
+    const [connect] = lifecycle;
+    expect(connect?.sessionId).toMatch(/^\d+$/);
+    expect(connect?.request).toMatchObject({ client_ip: '127.0.0.1', vpn_ip: client.vpnIp });
+    expect(end).toMatchObject({ sessionId: connect?.sessionId, reason: 'DISCONNECT_REASON_USER_INITIATED' });
+    expect(end?.metadata).toMatchObject({ ocserv_reason: 'user disconnected', stats_source: 'script' });
+    expect(end?.metadata['reported_by']).toMatch(/hook/);
+    expect(end?.eventId).toMatch(/[0-9a-f-]{36}/);
+    expect(end?.eventId).not.toBe(connect?.eventId);
+    // The handshake alone moves bytes both ways.
+    expect(end?.stats?.bytes_received).toBeGreaterThan(0);
+    expect(end?.stats?.bytes_sent).toBeGreaterThan(0);
+  });
+
+  it('reports DisconnectUser as ADMIN_FORCED', async () => {
+    const client = await rig.lab.connect(RIG_USERS.frank);
+    const operator = rig.agent().clientAs(TEST_IDENTITIES.operator);
+
+    await operator.unary(operator.vpn, 'DisconnectUser', { username: 'frank', reason: 'maintenance', disconnect_all_sessions: true });
+    await client.exited;
+
+    const [end] = await endOf('frank');
+    expect(end).toMatchObject({ reason: 'DISCONNECT_REASON_ADMIN_FORCED' });
+    expect(end?.metadata).toMatchObject({ agent_intent: 'ADMIN_FORCED', reason_source: 'agent' });
+    expect(end?.metadata['agent_detail']).toContain('maintenance');
+    expect(lifecycleOf(events(), 'frank').map((event) => event.method)).toEqual(['ReportConnect', 'ReportDisconnect']);
+  });
+
+  it('reports an idle timeout as IDLE_TIMEOUT (idle-timeout = 2 s in the user file, IPv6 off on its device)', async () => {
+    writeFileSync(join(rig.lab.configPerUserDir, 'ivan'), 'idle-timeout = 2\n');
+    try {
+      const client = await rig.lab.connect(RIG_USERS.ivan);
+      // ocserv 1.1.6 counts the kernel's IPv6 link-local traffic on vpnsN as activity.
+      const device = await eventually(() => deviceOf('ivan'), (name) => name !== '');
+      writeFileSync(`/proc/sys/net/ipv6/conf/${device}/disable_ipv6`, '1');
+
+      const [end] = await endOf('ivan');
+      expect(end).toMatchObject({ reason: 'DISCONNECT_REASON_IDLE_TIMEOUT' });
+      expect(end?.metadata).toMatchObject({ ocserv_reason: 'idle timeout', reason_source: 'ocserv' });
+      await client.stop();
+    } finally {
+      rmSync(join(rig.lab.configPerUserDir, 'ivan'), { force: true });
+    }
+  });
+
+  it('delivers what happened during a portal outage: 20 sessions, each connect before its end, with counters', async () => {
+    await startAgent({ authorization: { fail_mode: 'open' } });
+    rig.portal.simulator.resetRecords();
+    await rig.portal.simulator.outage();
+    try {
+      for (let round = 0; round < 4; round += 1) {
+        const clients = await Promise.all([0, 1, 2, 3, 4].map(() => rig.lab.connect(RIG_USERS.judy)));
+        await Promise.all(clients.map((client) => client.stop()));
+      }
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS + 300));
+    } finally {
+      await rig.portal.simulator.restart();
+    }
+
+    const judy = await eventually(
+      () => lifecycleOf(events(), 'judy'),
+      (found) => found.filter((event) => event.method === 'ReportDisconnect').length >= 20,
+      30_000,
+    );
+    const connects = judy.filter((event) => event.method === 'ReportConnect');
+    const ends = judy.filter((event) => event.method === 'ReportDisconnect');
+    expect(connects).toHaveLength(20);
+    expect(ends).toHaveLength(20);
+    expect(new Set(connects.map((event) => event.sessionId)).size).toBe(20);
+    for (const connect of connects) {
+      const own = judy.filter((event) => event.sessionId === connect.sessionId).map((event) => event.method);
+      expect(own).toEqual(['ReportConnect', 'ReportDisconnect']);
+    }
+    for (const end of ends) {
+      expect(end.reason).toBe('DISCONNECT_REASON_USER_INITIATED');
+      expect(end.stats?.bytes_received).toBeGreaterThan(0);
+    }
+    // Repeats (a call the portal saw but whose answer the agent missed) carry the same key.
+    const all = rig.portal.simulator.events.length;
+    expect(all).toBeGreaterThanOrEqual(40);
+    await startAgent();
+  });
+
+  it('reports the sessions of a stopped ocserv as SERVER_SHUTDOWN', async () => {
+    const client = await rig.lab.connect(RIG_USERS.heidi);
+    await eventually(() => lifecycleOf(events(), 'heidi'), (found) => found.length === 1);
+
+    await rig.lab.stopServer();
+    try {
+      const [end] = await endOf('heidi');
+      expect(end).toMatchObject({ reason: 'DISCONNECT_REASON_SERVER_SHUTDOWN' });
+      expect(['ocserv-stopped', 'ocserv-restarted']).toContain(end?.metadata['reason_source']);
+    } finally {
+      await client.stop();
+      await rig.lab.startServer();
+    }
+  });
+
+  function deviceOf(username: string): string {
+    const { stdout } = rig.lab.occtl(['-j', 'show', 'users']);
+    const entry = (JSON.parse(stdout || '[]') as { Username: string; Device: string }[]).find((user) => user.Username === username);
+    return entry?.Device ?? '';
+  }
+});
