@@ -208,7 +208,7 @@ describe(loadAgentConfig.name, () => {
   describe('schema problems name the key, the value and what was expected', () => {
     it('reports an unknown top-level key with the known keys', () => {
       expect(problemsOf(`${ws.tlsYaml()}\nsesion:\n  ttl_seconds: 60\n`)).toEqual([
-        'sesion: unknown key (known keys here: agent, grpc, http, log, session, ocserv, authorization, portal, ipc, user_config, main_config)',
+        'sesion: unknown key (known keys here: agent, grpc, http, log, session, ocserv, authorization, portal, ipc, user_config, main_config, events, revalidation)',
       ]);
     });
 
@@ -415,6 +415,15 @@ describe(loadAgentConfig.name, () => {
 
       expect(problemsOf(yaml)).toEqual([`portal.tls.cert_file: "${missing}": file not found, expected a PEM certificate`]);
       expect(load(yaml.replace('mode: portal', 'mode: static')).config.authorization.mode).toBe('static');
+    });
+
+    it('reports a missing portal client certificate with revalidation on in any mode (ValidateSession needs it)', () => {
+      const missing = `${ws.dir}/portal.crt`;
+      const yaml =
+        `${ws.tlsYaml()}\nrevalidation:\n  enabled: true\nportal:\n  address: 127.0.0.1:9443\n  tls:\n` +
+        `    cert_file: ${missing}\n    key_file: ${ws.keyFile}\n    ca_file: ${ws.caFile}\n`;
+
+      expect(problemsOf(yaml)).toEqual([`portal.tls.cert_file: "${missing}": file not found, expected a PEM certificate`]);
     });
 
     it('refuses a portal call timeout longer than the decision budget', () => {
