@@ -141,13 +141,17 @@ describe('portal-wire.mapper', () => {
     });
 
     it('maps a revocation with its reason and force_disconnect', () => {
-      const verdict = toSessionVerdict(aValidateSessionResponse({ valid: false, invalid_reason: 'account revoked', force_disconnect: true }));
+      const revoked = aValidateSessionResponse({ valid: false, invalid_reason: 'account revoked', force_disconnect: true });
+
+      const verdict = toSessionVerdict(revoked);
 
       expect(verdict).toEqual({ valid: false, invalidReason: 'account revoked', forceDisconnect: true });
     });
 
     it('keeps force_disconnect on an answer that also says valid (the caller decides what wins)', () => {
-      expect(toSessionVerdict(aValidateSessionResponse({ valid: true, force_disconnect: true }))).toMatchObject({ valid: true, forceDisconnect: true });
+      const verdict = toSessionVerdict(aValidateSessionResponse({ valid: true, force_disconnect: true }));
+
+      expect(verdict).toMatchObject({ valid: true, forceDisconnect: true });
     });
 
     it('clips a 10 KB invalid reason to 1024 characters', () => {
