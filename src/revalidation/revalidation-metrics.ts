@@ -37,7 +37,7 @@ export class RevalidationMetrics {
     });
     this.endFailures = new Counter({
       name: 'ocserv_agent_revalidation_session_end_failures_total',
-      help: 'Sessions revalidation meant to end but could not (the disconnect failed); they stay until the next round.',
+      help: 'Sessions revalidation meant to end but could not (the disconnect failed); each is tried again next round.',
       registers: [registry],
     });
     this.roundDuration = new Histogram({

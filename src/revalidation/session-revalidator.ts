@@ -217,12 +217,12 @@ export class SessionRevalidator implements OnApplicationBootstrap, OnModuleDestr
         this.metrics.sessionEnded(cause);
         this.logger.log({ msg: 'session ended by revalidation', ...who });
       } else {
-        this.logger.log({ msg: 'session revalidation would end was already gone from ocserv', ...who });
+        this.logger.log({ msg: 'session revalidation meant to end was already gone from ocserv', ...who });
       }
     } catch (error) {
       this.metrics.sessionEndFailed();
       this.logger.error({
-        msg: 'could not end a session revalidation refused; it stays until the next round',
+        msg: 'revalidation could not end the session; it is tried again next round',
         ...who,
         error: describe(error),
       });
