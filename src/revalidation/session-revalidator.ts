@@ -15,6 +15,9 @@ import { StoppableWait } from './stoppable-wait';
 
 const NO_REASON_GIVEN = '(no reason given)';
 
+/** A session as a round remembers it until its turn. */
+type ListedSession = Pick<VpnSession, 'sessionId' | 'username'>;
+
 /**
  * Makes a revocation in the portal stick: every `revalidation.interval_seconds` it asks
  * AuthService.ValidateSession about each live session and ends the ones the portal no
@@ -111,7 +114,9 @@ export class SessionRevalidator implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private async runRound(startedAtMs: number): Promise<void> {
-    const sessions = this.store.list();
+    // Ids only: the store replaces a session (and copies its metadata) on every update, so
+    // holding the listed objects for a whole interval would keep a second copy of them all.
+    const sessions: ListedSession[] = this.store.list().map(({ sessionId, username }) => ({ sessionId, username }));
     const round = new RevalidationRoundTally(sessions.length);
     const inFlight = new Set<Promise<void>>();
     for (const [index, session] of sessions.entries()) {
@@ -142,7 +147,7 @@ export class SessionRevalidator implements OnApplicationBootstrap, OnModuleDestr
   }
 
   /** One session's turn; never rejects. */
-  private async takeTurn(listed: VpnSession, round: RevalidationRoundTally): Promise<void> {
+  private async takeTurn(listed: ListedSession, round: RevalidationRoundTally): Promise<void> {
     const session = this.store.get(listed.sessionId);
     if (session === undefined || session.username !== listed.username) {
       this.count(round, 'skipped_ended');

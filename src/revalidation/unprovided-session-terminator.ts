@@ -1,5 +1,5 @@
 import { AgentError } from '../errors/agent-error';
-import { SessionTerminator } from '../session/session-terminator';
+import { SessionTerminator, type SessionEndOrder } from '../session/session-terminator';
 
 /**
  * TODO(issue 11): VpnModule is to provide SessionTerminator (UserDisconnector: drop the
@@ -9,7 +9,7 @@ import { SessionTerminator } from '../session/session-terminator';
  * (ocserv_agent_revalidation_session_end_failures_total) but stays connected.
  */
 export class UnprovidedSessionTerminator extends SessionTerminator {
-  end(): Promise<never> {
+  end(_order: SessionEndOrder): Promise<never> {
     return Promise.reject(AgentError.notImplemented('ending a session from inside the agent is not provided yet (SessionTerminator)'));
   }
 }
