@@ -1,0 +1,6 @@
+import type { AgentConfig } from './agent-config.schema';
+
+/** Modes that ask the portal's AuthService: CheckPolicy at login, ValidateSession on an interval. */
+export function asksPortalAuthService(config: Pick<AgentConfig, 'authorization' | 'revalidation'>): boolean {
+  return config.authorization.mode === 'portal' || config.revalidation.enabled;
+}
