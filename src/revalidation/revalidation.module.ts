@@ -2,19 +2,16 @@ import { Module } from '@nestjs/common';
 import { PortalModule } from '../portal/portal.module';
 import { ResilienceModule } from '../resilience/resilience.module';
 import { SessionModule } from '../session/session.module';
-import { SessionTerminator } from '../session/session-terminator';
+import { VpnModule } from '../vpn/vpn.module';
 import { RevalidationMetrics } from './revalidation-metrics';
 import { SessionRevalidator } from './session-revalidator';
-import { UnprovidedSessionTerminator } from './unprovided-session-terminator';
 
-/** Periodic AuthService.ValidateSession for every live session (revalidation.*); inert unless revalidation.enabled. */
+/**
+ * Periodic AuthService.ValidateSession for every live session (revalidation.*); inert unless
+ * revalidation.enabled. Sessions are ended through VpnModule's SessionTerminator.
+ */
 @Module({
-  imports: [SessionModule, PortalModule, ResilienceModule],
-  providers: [
-    SessionRevalidator,
-    RevalidationMetrics,
-    // TODO(issue 11): import VpnModule for its SessionTerminator export instead (unprovided-session-terminator.ts).
-    { provide: SessionTerminator, useClass: UnprovidedSessionTerminator },
-  ],
+  imports: [SessionModule, PortalModule, ResilienceModule, VpnModule],
+  providers: [SessionRevalidator, RevalidationMetrics],
 })
 export class RevalidationModule {}

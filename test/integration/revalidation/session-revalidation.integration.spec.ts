@@ -10,8 +10,8 @@ import { createTestPki } from '../../support/test-pki';
 /*
  * The whole agent booted with revalidation on and portal mode (one AuthService client for
  * CheckPolicy and ValidateSession), a session admitted by NotifyConnect, and the real portal
- * simulator over mTLS revoking it. No ocserv here: what ending the session does on ocserv
- * is SessionTerminator's to prove.
+ * simulator over mTLS revoking it. No ocserv here: ending a session on a real ocserv is proved
+ * in test/integration/session-events/session-events-ocserv.integration.spec.ts.
  */
 
 jest.setTimeout(60_000);
@@ -73,17 +73,19 @@ describe('session revalidation in the running agent (real gRPC over mTLS both wa
     expect(await metric('ocserv_agent_revalidation_validations_total', 'outcome="valid"')).toBeGreaterThanOrEqual(2);
   });
 
-  it('sets out to end the session once the portal revokes the user', async () => {
+  it("drops the revoked user's cached decision, so the next connect asks the portal and is refused", async () => {
     portal.simulator.setPolicy(testPolicy(REVOKED_YAML));
 
     await eventually(async () => (await metric('ocserv_agent_revalidation_validations_total', 'outcome="invalid"')) >= 1);
+    const asked = portal.simulator.callCount('CheckPolicy');
 
-    // Until VpnModule provides SessionTerminator the end fails (NOT_IMPLEMENTED); with it, and no ocserv here, occtl fails: an end failure either way.
-    await eventually(
-      async () =>
-        (await metric('ocserv_agent_revalidation_session_end_failures_total')) +
-          (await metric('ocserv_agent_revalidation_sessions_ended_total', 'cause="invalid"')) >=
-        1,
-    );
+    // Within the decision cache's fresh TTL: without the invalidation this would be a cache hit.
+    await expect(connect({ username: 'alice', client_ip: '198.51.100.10', session_id: 'reval-2' })).resolves.toMatchObject({
+      allowed: false,
+      deny_reason: 'revoked',
+    });
+    expect(portal.simulator.callCount('CheckPolicy')).toBe(asked + 1);
+    // No ocserv here: "reval-1" is no worker of one, so there is nothing to disconnect (the real-ocserv suite ends one).
+    expect(await metric('ocserv_agent_revalidation_session_end_failures_total')).toBe(0);
   });
 });
