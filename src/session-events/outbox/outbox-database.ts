@@ -10,7 +10,7 @@ import {
   OUTBOX_PATH_CONFIG_KEY,
 } from './outbox-limits.constant';
 import { OutboxOpenError } from './outbox-open.error';
-import { ensureOutboxSchema } from './outbox-schema';
+import { createOutboxSchema, outboxSchemaRefusal } from './outbox-schema';
 
 export type OutboxSynchronous = 'normal' | 'full';
 
@@ -19,16 +19,24 @@ export interface OutboxFileOptions {
   readonly synchronous: OutboxSynchronous;
 }
 
+export interface OpenedOutbox<T> {
+  readonly db: Database.Database;
+  /** What `load` read; it runs inside the corruption handling, so a damaged table found by it moves the file aside too. */
+  readonly loaded: T;
+}
+
 /** SQLite's own verdict that the bytes are not a usable database (as opposed to a permission or disk problem). */
 const UNREADABLE_DATABASE_CODE = /^SQLITE_(CORRUPT|NOTADB)/;
 
 /** The -wal and -shm files travel with the database: SQLite finds them by appending these to its name. */
 const COMPANION_SUFFIXES = ['', '-wal', '-shm'] as const;
 
+/** Carries the still-open connection: closing it before the move would delete the -wal and -shm we keep. */
 class UnusableDatabase extends Error {
   constructor(
     readonly reason: string,
     readonly suffix: string,
+    readonly db: Database.Database | undefined,
   ) {
     super(reason);
   }
@@ -39,12 +47,17 @@ class UnusableDatabase extends Error {
  * A file SQLite refuses (corrupt, not a database) or that is not an outbox is renamed aside with
  * its -wal/-shm and a fresh one created: losing undelivered events beats an agent that cannot
  * start and so cannot answer logins. Problems an operator must fix (no directory, no permission)
- * throw an OutboxOpenError naming the path and events.outbox_path.
+ * throw an OutboxOpenError naming the path and events.outbox_path. `load` reads what the caller
+ * needs at start (it should touch every table, so damage shows now rather than on a login).
  */
-export function openOutboxDatabase(options: OutboxFileOptions, logger: LoggerService): Database.Database {
+export function openOutboxDatabase<T>(
+  options: OutboxFileOptions,
+  logger: LoggerService,
+  load: (db: Database.Database) => T,
+): OpenedOutbox<T> {
   assertDirectoryExists(options.path);
   try {
-    return openConfigured(options);
+    return openConfigured(options, load);
   } catch (error) {
     if (!(error instanceof UnusableDatabase)) throw asOpenError(options.path, error);
     let asidePath: string;
@@ -52,6 +65,9 @@ export function openOutboxDatabase(options: OutboxFileOptions, logger: LoggerSer
       asidePath = moveAside(options.path, error.suffix);
     } catch (moveError) {
       throw asOpenError(options.path, new Error(`${error.reason}; moving it aside failed: ${(moveError as Error).message}`));
+    } finally {
+      // Renamed files stay open under their new names: whatever SQLite does on close happens to the copy aside.
+      if (error.db !== undefined) closeQuietly(error.db);
     }
     logger.error({
       msg: 'event outbox unusable, moved aside and started empty (its undelivered events are not sent)',
@@ -61,9 +77,11 @@ export function openOutboxDatabase(options: OutboxFileOptions, logger: LoggerSer
     });
   }
   try {
-    return openConfigured(options);
+    return openConfigured(options, load);
   } catch (error) {
-    throw asOpenError(options.path, error instanceof UnusableDatabase ? new Error(error.reason) : error);
+    if (!(error instanceof UnusableDatabase)) throw asOpenError(options.path, error);
+    if (error.db !== undefined) closeQuietly(error.db);
+    throw asOpenError(options.path, new Error(error.reason));
   }
 }
 
@@ -86,14 +104,17 @@ function assertDirectoryExists(path: string): void {
   }
 }
 
-function openConfigured(options: OutboxFileOptions): Database.Database {
+function openConfigured<T>(options: OutboxFileOptions, load: (db: Database.Database) => T): OpenedOutbox<T> {
   // Created here rather than by SQLite so the mode is ours; SQLite gives -wal and -shm the mode of this file.
   closeSync(openSync(options.path, 'a', OUTBOX_FILE_MODE));
   let db: Database.Database | undefined;
   try {
     db = new Database(options.path, { fileMustExist: true });
     db.pragma(`busy_timeout = ${OUTBOX_BUSY_TIMEOUT_MS}`);
-    // The first statement that reads the header: a garbage file fails here with SQLITE_NOTADB.
+    // The first read of the header: a garbage file fails here with SQLITE_NOTADB. Checked before
+    // any pragma below rewrites the header of a file that may not be ours.
+    const refusal = outboxSchemaRefusal(db);
+    if (refusal !== undefined) throw new UnusableDatabase(refusal.reason, refusal.suffix, db);
     const journalMode = db.pragma('journal_mode = WAL', { simple: true });
     if (journalMode !== 'wal') throw new Error(`SQLite kept journal_mode ${String(journalMode)} instead of wal`);
     // WAL + NORMAL: a commit is in the WAL (the OS page cache) when it returns, which survives the
@@ -104,15 +125,15 @@ function openConfigured(options: OutboxFileOptions): Database.Database {
     db.pragma(`journal_size_limit = ${OUTBOX_JOURNAL_SIZE_LIMIT_BYTES}`);
     // Checkpoints normally run on OutboxCheckpointer's thread; this is the bound if it does not.
     db.pragma(`wal_autocheckpoint = ${OUTBOX_FALLBACK_AUTOCHECKPOINT_PAGES}`);
-    const refusal = ensureOutboxSchema(db);
-    if (refusal !== undefined) throw new UnusableDatabase(refusal.reason, refusal.suffix);
-    return db;
+    createOutboxSchema(db);
+    return { db, loaded: load(db) };
   } catch (error) {
-    if (db !== undefined) closeQuietly(db);
+    if (error instanceof UnusableDatabase) throw error;
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && UNREADABLE_DATABASE_CODE.test(code)) {
-      throw new UnusableDatabase(`${code}: ${(error as Error).message}`, 'corrupt');
+      throw new UnusableDatabase(`${code}: ${(error as Error).message}`, 'corrupt', db);
     }
+    if (db !== undefined) closeQuietly(db);
     throw error;
   }
 }

@@ -40,3 +40,6 @@ export const OUTBOX_CHECKPOINT_BUSY_INTERVAL_MS = 10;
  * WAL stays bounded if the background checkpointer died or cannot keep up with a login burst.
  */
 export const OUTBOX_FALLBACK_AUTOCHECKPOINT_PAGES = 8_192;
+
+/** close() waits this long at most for the checkpointer thread to close its connection (it is in one checkpoint at worst). */
+export const OUTBOX_CHECKPOINTER_STOP_TIMEOUT_MS = 2_000;

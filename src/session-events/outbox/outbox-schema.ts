@@ -47,25 +47,32 @@ CREATE TABLE live_sessions (
 `;
 
 /** Why an existing file is not ours to use (it is then moved aside, never altered). */
-export type SchemaRefusal = { readonly refused: true; readonly reason: string; readonly suffix: string };
+export interface SchemaRefusal {
+  readonly reason: string;
+  /** Names the copy aside: `<path>.<suffix>-<timestamp>`. */
+  readonly suffix: string;
+}
 
 /**
- * Creates the layout in an empty database, accepts one at our version, refuses anything else:
- * a newer version (an agent downgrade) or a foreign database are moved aside, never migrated blind.
+ * Read only, before anything changes the file: an outbox at our version or an empty database
+ * pass; a newer version (an agent downgrade) or a foreign database are refused, never migrated blind.
  */
-export function ensureOutboxSchema(db: Database.Database): SchemaRefusal | undefined {
+export function outboxSchemaRefusal(db: Database.Database): SchemaRefusal | undefined {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version === OUTBOX_SCHEMA_VERSION) return undefined;
   if (version !== 0) {
-    return { refused: true, reason: `schema version ${version}, this agent knows ${OUTBOX_SCHEMA_VERSION}`, suffix: `schema-v${version}` };
+    return { reason: `schema version ${version}, this agent knows ${OUTBOX_SCHEMA_VERSION}`, suffix: `schema-v${version}` };
   }
   const objects = db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").get() as { n: number };
-  if (objects.n > 0) {
-    return { refused: true, reason: 'a database that is not an outbox (tables without a schema version)', suffix: 'foreign' };
-  }
+  if (objects.n > 0) return { reason: 'a database that is not an outbox (tables without a schema version)', suffix: 'foreign' };
+  return undefined;
+}
+
+/** Creates the layout in a database outboxSchemaRefusal() passed; a no-op at our version. */
+export function createOutboxSchema(db: Database.Database): void {
+  if ((db.pragma('user_version', { simple: true }) as number) === OUTBOX_SCHEMA_VERSION) return;
   db.transaction(() => {
     db.exec(CREATE_SCHEMA_SQL);
     db.pragma(`user_version = ${OUTBOX_SCHEMA_VERSION}`);
   }).immediate();
-  return undefined;
 }

@@ -61,10 +61,16 @@ export class SqliteEventOutbox extends EventOutbox {
     private readonly logger: LoggerService = new Logger(SqliteEventOutbox.name),
   ) {
     super();
-    this.db = openOutboxDatabase(options, logger);
-    this.statements = prepareOutboxStatements(this.db);
+    const opened = openOutboxDatabase(options, logger, (db) => {
+      const statements = prepareOutboxStatements(db);
+      // Both read through their whole table, so damage found here moves the file aside now, not on a login.
+      statements.countLive.get();
+      return { statements, totals: statements.totalsByKind.all() };
+    });
+    this.db = opened.db;
+    this.statements = opened.loaded.statements;
     this.budget = new OutboxBudget(options.maxBytes);
-    this.budget.reset(this.statements.totalsByKind.all());
+    this.budget.reset(opened.loaded.totals);
     this.drops = new OutboxDropLog(logger);
     this.checkpointer = new OutboxCheckpointer(options.path, options.synchronous, logger);
     const transaction = this.db.transaction((work: () => unknown) => work());
