@@ -94,7 +94,8 @@ function assertDirectoryExists(path: string): void {
     const code = (error as NodeJS.ErrnoException).code;
     throw new OutboxOpenError(
       code === 'ENOENT'
-        ? `${OUTBOX_PATH_CONFIG_KEY}: the directory ${directory} of ${path} does not exist; create it (writable by the agent) or set ${OUTBOX_PATH_CONFIG_KEY} to a path in an existing directory`
+        ? `${OUTBOX_PATH_CONFIG_KEY}: the directory ${directory} of ${path} does not exist; ` +
+            `create it (writable by the agent) or set ${OUTBOX_PATH_CONFIG_KEY} to a path in an existing directory`
         : `${OUTBOX_PATH_CONFIG_KEY}: cannot inspect the directory ${directory} of ${path}: ${(error as Error).message}`,
       { cause: error },
     );

@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { Logger, type LoggerService } from '@nestjs/common';
 import type { EventsConfig } from '../../config/agent-config.schema';
 import type {
@@ -7,6 +6,7 @@ import type {
   DisconnectEventBody,
   LiveSessionRecord,
   SessionEventBody,
+  SessionEventKind,
   StoredEvent,
   UpdateEventBody,
 } from '../session-event';
@@ -15,8 +15,8 @@ import { OutboxBudget } from './outbox-budget';
 import { OutboxCheckpointer } from './outbox-checkpointer';
 import { openOutboxDatabase, type OutboxSynchronous } from './outbox-database';
 import { OutboxDropLog } from './outbox-drop-log';
+import { OutboxEventTable } from './outbox-event-table';
 import { OutboxLeases } from './outbox-leases';
-import { OUTBOX_EVICTION_BATCH } from './outbox-limits.constant';
 import { parseStoredBody, parseStoredConnect, serializeBody, toStoredEvent } from './outbox-rows';
 import { prepareOutboxStatements, type EventRow, type OutboxStatements } from './outbox-statements';
 
@@ -29,8 +29,14 @@ export interface SqliteEventOutboxOptions {
   readonly synchronous: OutboxSynchronous;
 }
 
-type Room = { readonly fits: boolean; readonly evicted: number };
-type Written<T> = { readonly result: T; readonly evicted: number; readonly droppedOwn?: SessionEventBody['kind'] };
+/** What a write transaction did, so drops are counted and logged only after it committed. */
+interface Written<T> {
+  readonly result: T;
+  /** Waiting updates evicted to make room. */
+  readonly evicted: number;
+  /** The call's own event was dropped. */
+  readonly droppedOwn?: SessionEventKind;
+}
 
 /**
  * The EventOutbox on one SQLite file (WAL). Every record* call is one IMMEDIATE transaction of
@@ -52,6 +58,7 @@ export class SqliteEventOutbox extends EventOutbox {
   private readonly budget: OutboxBudget;
   private readonly drops: OutboxDropLog;
   private readonly leases = new OutboxLeases();
+  private readonly events: OutboxEventTable;
   private readonly checkpointer: OutboxCheckpointer;
   private readonly immediate: <T>(work: () => T) => T;
   private corruptSkipped = 0;
@@ -71,6 +78,7 @@ export class SqliteEventOutbox extends EventOutbox {
     this.statements = opened.loaded.statements;
     this.budget = new OutboxBudget(options.maxBytes);
     this.budget.reset(opened.loaded.totals);
+    this.events = new OutboxEventTable(this.statements, this.budget, this.leases);
     this.drops = new OutboxDropLog(logger);
     this.checkpointer = new OutboxCheckpointer(options.path, options.synchronous, logger);
     const transaction = this.db.transaction((work: () => unknown) => work());
@@ -87,9 +95,7 @@ export class SqliteEventOutbox extends EventOutbox {
   recordConnect(body: ConnectEventBody, nowMs: number): RecordOutcome {
     const { json, bytes } = serializeBody(body);
     return this.write((): Written<RecordOutcome> => {
-      if (this.statements.liveUsername.get(body.sessionId)?.username === body.username) {
-        return { result: { outcome: 'duplicate' }, evicted: 0 };
-      }
+      if (this.isLive(body.sessionId, body.username)) return { result: { outcome: 'duplicate' }, evicted: 0 };
       this.statements.upsertLive.run({
         session_id: body.sessionId,
         username: body.username,
@@ -121,8 +127,8 @@ export class SqliteEventOutbox extends EventOutbox {
       if (!this.budget.fits(bytes - freed)) {
         return { result: this.dropped(body, bytes), evicted: 0, droppedOwn: 'update' };
       }
-      for (const row of waiting) this.deleteEvent(row.seq);
-      return { result: { outcome: 'stored', event: this.insert(body, json, bytes, nowMs, nowMs) }, evicted: 0 };
+      for (const row of waiting) this.events.delete(row.seq);
+      return { result: { outcome: 'stored', event: this.events.insert(body, json, bytes, nowMs, nowMs) }, evicted: 0 };
     });
   }
 
@@ -145,11 +151,9 @@ export class SqliteEventOutbox extends EventOutbox {
         throw new Error(`amendPendingDisconnect: the amended body must stay the disconnect of session ${JSON.stringify(sessionId)}`);
       }
       const { json, bytes } = serializeBody(amended);
-      const room = this.makeRoom(bytes - row.bytes);
+      const room = this.events.makeRoom(bytes - row.bytes);
       if (!room.fits) return { result: false, evicted: room.evicted };
-      this.statements.rewriteBody.run(json, bytes, notBeforeMs ?? row.not_before_ms, row.seq);
-      this.budget.removed('disconnect', row.bytes);
-      this.budget.added('disconnect', bytes);
+      this.events.rewriteDisconnect(row.seq, row.bytes, json, bytes, notBeforeMs ?? row.not_before_ms);
       return { result: true, evicted: room.evicted };
     });
   }
@@ -180,7 +184,7 @@ export class SqliteEventOutbox extends EventOutbox {
   delivered(seqs: readonly number[]): void {
     if (seqs.length === 0) return;
     this.write((): Written<void> => {
-      for (const seq of seqs) this.deleteEvent(seq);
+      for (const seq of seqs) this.events.delete(seq);
       return { result: undefined, evicted: 0 };
     });
     for (const seq of seqs) this.leases.release(seq);
@@ -230,14 +234,13 @@ export class SqliteEventOutbox extends EventOutbox {
     if (this.db.open) this.db.close();
   }
 
-  /** One IMMEDIATE transaction; drops are counted and logged only once it committed. */
+  /** One IMMEDIATE transaction (the write lock up front: no upgrade from a read that could meet SQLITE_BUSY). */
   private write<T>(work: () => Written<T>): T {
     let written: Written<T>;
     try {
       written = this.immediate(work);
     } catch (error) {
-      // Rolled back: the in-memory totals may have counted rows that are not there.
-      this.budget.reset(this.statements.totalsByKind.all());
+      this.events.recount();
       throw error;
     }
     const detail = `events.max_outbox_bytes ${this.budget.maxBytes} reached`;
@@ -253,53 +256,9 @@ export class SqliteEventOutbox extends EventOutbox {
     nowMs: number,
     notBeforeMs: number,
   ): Written<RecordOutcome> {
-    const room = this.makeRoom(bytes);
+    const room = this.events.makeRoom(bytes);
     if (!room.fits) return { result: this.dropped(body, bytes), evicted: 0, droppedOwn: body.kind };
-    return { result: { outcome: 'stored', event: this.insert(body, json, bytes, nowMs, notBeforeMs) }, evicted: room.evicted };
-  }
-
-  /**
-   * Evicts the oldest waiting updates until `extraBytes` fit. Evicts nothing when even all of
-   * them would not be enough: the event is dropped then, and the updates may as well be sent.
-   */
-  private makeRoom(extraBytes: number): Room {
-    if (this.budget.fits(extraBytes)) return { fits: true, evicted: 0 };
-    const evictable = this.budget.bytesOf('update') - this.leases.bytesOf('update');
-    if (!this.budget.fits(extraBytes - evictable)) return { fits: false, evicted: 0 };
-    let evicted = 0;
-    let afterSeq = 0;
-    while (!this.budget.fits(extraBytes)) {
-      const batch = this.statements.oldestUpdatesAfter.all(afterSeq, OUTBOX_EVICTION_BATCH);
-      if (batch.length === 0) break;
-      for (const row of batch) {
-        afterSeq = row.seq;
-        if (this.leases.has(row.seq)) continue;
-        this.deleteEvent(row.seq);
-        evicted += 1;
-        if (this.budget.fits(extraBytes)) break;
-      }
-    }
-    return { fits: this.budget.fits(extraBytes), evicted };
-  }
-
-  private insert(body: SessionEventBody, json: string, bytes: number, nowMs: number, notBeforeMs: number): StoredEvent {
-    const eventId = randomUUID();
-    const { lastInsertRowid } = this.statements.insertEvent.run({
-      eventId,
-      sessionId: body.sessionId,
-      kind: body.kind,
-      body: json,
-      bytes,
-      createdMs: nowMs,
-      notBeforeMs,
-    });
-    this.budget.added(body.kind, bytes);
-    return { seq: Number(lastInsertRowid), eventId, body, createdAtMs: nowMs, attempts: 0, notBeforeMs };
-  }
-
-  private deleteEvent(seq: number): void {
-    const removed = this.statements.deleteEvent.get(seq);
-    if (removed !== undefined) this.budget.removed(removed.kind, removed.bytes);
+    return { result: { outcome: 'stored', event: this.events.insert(body, json, bytes, nowMs, notBeforeMs) }, evicted: room.evicted };
   }
 
   private isLive(sessionId: string, username: string): boolean {
@@ -309,7 +268,9 @@ export class SqliteEventOutbox extends EventOutbox {
   private dropped(body: SessionEventBody, bytes: number): RecordOutcome {
     return {
       outcome: 'dropped',
-      reason: `outbox full: ${body.kind} of ${bytes} bytes does not fit in events.max_outbox_bytes ${this.budget.maxBytes} (${this.budget.heldBytes()} held)`,
+      reason:
+        `outbox full: ${body.kind} of ${bytes} bytes does not fit in ` +
+        `events.max_outbox_bytes ${this.budget.maxBytes} (${this.budget.heldBytes()} held)`,
     };
   }
 
@@ -317,7 +278,7 @@ export class SqliteEventOutbox extends EventOutbox {
   private readBody(row: EventRow): SessionEventBody | undefined {
     const body = parseStoredBody(row.kind, row.body);
     if (body === undefined) {
-      this.deleteEvent(row.seq);
+      this.events.delete(row.seq);
       this.countCorrupt('events', String(row.seq));
     }
     return body;

@@ -30,29 +30,18 @@ for (let n = 0; ; n += 1) {
   const sessionId = `${prefix}-${n}`;
   const username = `user-${n % 97}`;
   const nowMs = Date.now();
-  committed(
-    'connect',
-    outbox.recordConnect(
-      { kind: 'connect', username, sessionId, groupname: 'staff', clientIp: '198.51.100.7', vpnIp: '10.10.0.2', device: 'vpns0', connectedAtMs: nowMs, metadata: { n: String(n) } },
-      nowMs,
-    ),
-    sessionId,
+  const stats = { durationSeconds: 1, bytesReceived: n, bytesSent: n };
+  const connect = outbox.recordConnect(
+    { kind: 'connect', username, sessionId, groupname: 'staff', clientIp: '198.51.100.7', vpnIp: '10.10.0.2', device: 'vpns0', connectedAtMs: nowMs, metadata: { n: String(n) } },
+    nowMs,
   );
-  committed(
-    'update',
-    outbox.recordUpdate(
-      { kind: 'update', username, sessionId, updateTimeMs: nowMs, stats: { durationSeconds: 1, bytesReceived: n, bytesSent: n }, status: 'ACTIVE', metadata: {} },
-      nowMs,
-    ),
-    sessionId,
+  committed('connect', connect, sessionId);
+  const update = outbox.recordUpdate({ kind: 'update', username, sessionId, updateTimeMs: nowMs, stats, status: 'ACTIVE', metadata: {} }, nowMs);
+  committed('update', update, sessionId);
+  const end = outbox.recordDisconnect(
+    { kind: 'disconnect', username, sessionId, disconnectedAtMs: nowMs, reason: 'USER_INITIATED', stats, metadata: {} },
+    nowMs,
+    nowMs,
   );
-  committed(
-    'disconnect',
-    outbox.recordDisconnect(
-      { kind: 'disconnect', username, sessionId, disconnectedAtMs: nowMs, reason: 'USER_INITIATED', stats: { durationSeconds: 1, bytesReceived: n, bytesSent: n }, metadata: {} },
-      nowMs,
-      nowMs,
-    ),
-    sessionId,
-  );
+  committed('disconnect', end, sessionId);
 }

@@ -120,9 +120,10 @@ describe(`${SqliteEventOutbox.name} on disk`, () => {
 
       const sut = workspace.open();
 
-      const aside = filesAside('corrupt');
-      expect(aside.sort()).toEqual([expect.stringMatching(/^events\.db\.corrupt-[\dT-]+Z$/), expect.stringMatching(/-shm$/), expect.stringMatching(/-wal$/)]);
-      expect(workspace.logger.errors).toEqual([expect.objectContaining({ path: workspace.path, moved_to: join(workspace.dir, aside.sort()[0]) })]);
+      const [database, shm, wal] = filesAside('corrupt').sort();
+      expect(database).toMatch(/^events\.db\.corrupt-[\dT-]+Z$/);
+      expect([shm, wal]).toEqual([`${database}-shm`, `${database}-wal`]);
+      expect(workspace.logger.errors).toEqual([expect.objectContaining({ path: workspace.path, moved_to: join(workspace.dir, database) })]);
       expect(sut.recordConnect(alice, T0).outcome).toBe('stored');
       expect(drain(sut).map((event) => event.body)).toEqual([alice]);
     });

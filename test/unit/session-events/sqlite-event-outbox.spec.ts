@@ -27,7 +27,14 @@ describe(SqliteEventOutbox.name, () => {
     it('stores the connect with a random event id and records the session as live', () => {
       const event = storedEvent(sut.recordConnect(alice, T0));
 
-      expect(event).toEqual({ seq: expect.any(Number), eventId: expect.stringMatching(UUID), body: alice, createdAtMs: T0, attempts: 0, notBeforeMs: T0 });
+      expect(event).toEqual({
+        seq: expect.any(Number),
+        eventId: expect.stringMatching(UUID),
+        body: alice,
+        createdAtMs: T0,
+        attempts: 0,
+        notBeforeMs: T0,
+      });
       expect(sut.liveSessions()).toEqual([{ sessionId: 'a1', username: 'alice', connectedAtMs: alice.connectedAtMs, connect: alice }]);
     });
 
