@@ -37,6 +37,15 @@ export class PortalRoutesWriter {
     return this.write(username, routes, dns);
   }
 
+  /**
+   * Routes from a ReportConnect answer's updated_routes (validated networks; DNS untouched),
+   * under the same rules as record(): from the user's next login, a failure only logged.
+   */
+  recordRoutes(username: string, routes: readonly string[]): Promise<void> {
+    if (!this.enabled || routes.length === 0) return Promise.resolve();
+    return this.write(username, routes, []);
+  }
+
   private async write(username: string, routes: readonly string[], dns: readonly string[]): Promise<void> {
     try {
       const changes = new Map<string, string[]>();
