@@ -1,11 +1,11 @@
-import { Client, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Client, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../clock/clock';
 import type { CheckPolicyRequest, CheckPolicyResponse } from '../generated/vpn/v1/auth';
 import { PortalChannelKeeper } from './portal-channel.keeper';
 import type { PortalMetrics } from './portal-metrics';
 import { PolicyChecker, type PolicyQuery, type PolicyVerdict } from './policy-checker';
-import { PortalFailure, PortalFailureKind } from './portal-failure';
+import { portalFailureOf } from './grpc-failure.mapper';
 import { toCheckPolicyRequest, toPolicyVerdict } from './portal-wire.mapper';
 
 type CheckPolicyMethod = (
@@ -40,7 +40,7 @@ export class GrpcPolicyChecker extends PolicyChecker implements OnModuleInit, On
     return new Promise<PolicyVerdict>((resolve, reject) => {
       this.checkPolicy(request, new Metadata(), { deadline: new Date(Date.now() + timeoutMs) }, (error, response) => {
         if (error !== null) {
-          reject(portalFailure(error));
+          reject(portalFailureOf(error, 'CheckPolicy'));
           return;
         }
         try {
@@ -56,15 +56,4 @@ export class GrpcPolicyChecker extends PolicyChecker implements OnModuleInit, On
     this.keeper.stop();
     this.client.close();
   }
-}
-
-function portalFailure(error: ServiceError): PortalFailure {
-  const code = status[error.code] ?? String(error.code);
-  const kind =
-    error.code === status.UNAVAILABLE
-      ? PortalFailureKind.Unreachable
-      : error.code === status.DEADLINE_EXCEEDED
-        ? PortalFailureKind.TimedOut
-        : PortalFailureKind.Failed;
-  return new PortalFailure(kind, `portal CheckPolicy failed: ${code}: ${error.details || error.message}`, { cause: error });
 }
