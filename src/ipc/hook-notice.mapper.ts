@@ -44,11 +44,24 @@ export function toConnectNotice(env: HookEnv): ConnectNotice {
 }
 
 export function toDisconnectNotice(env: HookEnv): DisconnectNotice {
+  const bytesIn = counter(env['STATS_BYTES_IN']);
+  const bytesOut = counter(env['STATS_BYTES_OUT']);
   return {
     username: assertUsername(env['USERNAME'] ?? '', 'env.USERNAME'),
     sessionId: assertSessionId(env['ID'] ?? '', 'env.ID'),
     reason: OCSERV_DISCONNECT_REASON,
+    // Counters are informational: a malformed one is left out, never a reason to refuse the report.
+    ...(bytesIn === undefined || bytesOut === undefined
+      ? {}
+      : { stats: { bytesIn, bytesOut, durationSeconds: counter(env['STATS_DURATION']) } }),
   };
+}
+
+/** A decimal counter ocserv printed (%lu); undefined when absent, not decimal, or beyond 2^53. */
+function counter(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d{1,16}$/.test(value)) return undefined;
+  const parsed = Number(value);
+  return Number.isSafeInteger(parsed) ? parsed : undefined;
 }
 
 export function toHostUpdateNotice(env: HookEnv): HostUpdateNotice {

@@ -26,7 +26,7 @@ export class IpcHookController {
 
   @MessagePattern('disconnect', IPC_TRANSPORT)
   disconnect(@Payload() request: HookRequest): AckReply {
-    this.sessions.disconnect(toDisconnectNotice(request.env));
+    this.sessions.disconnect(toDisconnectNotice(request.env), 'hook');
     return ACK_REPLY;
   }
 

@@ -12,6 +12,7 @@ import { sessionFromEvent, sessionIdOf, toNewSession, toSessionUpdate } from './
 import { ConnectsInFlight } from './connects-in-flight';
 import { EndedSessions } from './ended-sessions';
 import { OcservSyncMetrics } from './ocserv-sync-metrics';
+import { SessionLifecycle, type SessionSignalSource } from './session-lifecycle';
 import { SessionStore } from './session-store.service';
 
 const JOB_NAME = 'ocserv-reconcile';
@@ -83,6 +84,7 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     private readonly clock: Clock,
     config: ConfigService<AgentConfig, true>,
     private readonly connects: ConnectsInFlight,
+    private readonly lifecycle: SessionLifecycle = new SessionLifecycle(),
   ) {
     this.intervalMs = config.get('session', { infer: true }).reconcile_interval_seconds * 1000;
     this.enabled = config.get('ocserv', { infer: true }).sync_sessions;
@@ -138,10 +140,16 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     return this.inFlight;
   }
 
-  /** Marks sessions the agent itself ended (DisconnectUser) so a late snapshot does not bring them back. */
+  /**
+   * Marks sessions the agent itself ended (DisconnectUser) so a late snapshot does not bring
+   * them back, and reports the end (the caller announced why with SessionLifecycle.ending()).
+   */
   forget(sessionId: string): void {
     this.ended.add(sessionId);
-    this.store.remove(sessionId);
+    const session = this.store.remove(sessionId);
+    if (session !== undefined) {
+      this.lifecycle.ended({ sessionId, username: session.username, source: 'agent', atMs: this.clock.nowMs(), lastKnown: session });
+    }
   }
 
   private async reconcileQuietly(reason: string): Promise<void> {
@@ -183,7 +191,7 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     for (const user of users) {
       if (user.state !== 'connected' || this.ended.has(sessionIdOf(user.id))) continue;
       seen.add(sessionIdOf(user.id));
-      const outcome = this.apply(user);
+      const outcome = this.apply(user, 'reconcile');
       if (outcome === 'added') added += 1;
       if (outcome === 'updated') updated += 1;
     }
@@ -192,13 +200,16 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
       if (!seen.has(session.sessionId) && session.updatedAtMs < startedMs - graceMs) {
         this.store.remove(session.sessionId);
         removed += 1;
+        const end = { sessionId: session.sessionId, username: session.username, source: 'reconcile' as const, atMs: this.clock.nowMs() };
+        this.lifecycle.ended({ ...end, lastKnown: session, ...(ocservRestarted ? { ocservRestarted } : {}) });
       }
     }
+    this.lifecycle.synced(this.store.list());
     return { added, updated, removed, ocservRestarted };
   }
 
   /** Adds or refreshes one session from ocserv's data. */
-  private apply(user: OcctlUser): 'added' | 'updated' | 'skipped' {
+  private apply(user: OcctlUser, source: SessionSignalSource): 'added' | 'updated' | 'skipped' {
     const sessionId = sessionIdOf(user.id);
     const existing = this.store.get(sessionId);
     try {
@@ -209,9 +220,13 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
         return 'updated';
       }
       // A worker id (a pid) reused by another user after an ocserv restart.
-      if (existing !== undefined) this.store.remove(sessionId);
+      if (existing !== undefined) {
+        this.store.remove(sessionId);
+        this.lifecycle.ended({ sessionId, username: existing.username, source, atMs: this.clock.nowMs(), lastKnown: existing });
+      }
       const session = toNewSession(user, this.clock.nowMs());
-      this.store.add({ ...session, metadata: this.store.fitMetadata(sessionId, session.metadata) });
+      const stored = this.store.add({ ...session, metadata: this.store.fitMetadata(sessionId, session.metadata) });
+      this.lifecycle.started({ session: stored, groupname: user.groupname, source });
       return 'added';
     } catch (error) {
       this.logger.warn({ msg: 'session from ocserv not stored', session: sessionId, user: user.username, error: String(error) });
@@ -224,7 +239,17 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     if (event.kind === 'disconnect') {
       this.ended.add(sessionId);
       const session = this.store.get(sessionId);
-      if (session !== undefined && session.username === event.username) this.store.remove(sessionId);
+      const owned = session !== undefined && session.username === event.username;
+      if (owned) this.store.remove(sessionId);
+      this.lifecycle.ended({
+        sessionId,
+        username: event.username,
+        source: 'occtl-event',
+        atMs: this.clock.nowMs(),
+        ...(owned ? { lastKnown: session } : {}),
+        ...(event.reason === undefined ? {} : { ocservReason: event.reason }),
+        ...(event.durationSeconds === undefined ? {} : { durationSeconds: event.durationSeconds }),
+      });
       return;
     }
     // ocserv announces the connect before it runs its connect-script (the hook): wait for the
@@ -249,7 +274,7 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     // The disconnect may have arrived while show id ran.
     if (this.ended.has(sessionId)) return;
     if (user !== undefined) {
-      if (user.state === 'connected') this.apply(user);
+      if (user.state === 'connected') this.apply(user, 'occtl-event');
       else await this.confirmWhenConnected(event.id, sessionId, event.username);
       return;
     }
@@ -258,7 +283,8 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     // the id, there is no session. Only when it could not be asked does the event stand alone.
     if (!asked && event.kind === 'connect' && this.store.get(sessionId) === undefined) {
       try {
-        this.store.add(sessionFromEvent(event, this.clock.nowMs()));
+        const stored = this.store.add(sessionFromEvent(event, this.clock.nowMs()));
+        this.lifecycle.started({ session: stored, groupname: '', source: 'occtl-event' });
       } catch (error) {
         this.logger.warn({ msg: 'session from a connect event not stored', session: sessionId, error: String(error) });
       }
@@ -279,7 +305,7 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
       if (this.ended.has(sessionId)) return;
       if (user === undefined || user.username !== username) return; // refused by the connect-script, or the id is another's now
       if (user.state === 'connected') {
-        this.apply(user);
+        this.apply(user, 'occtl-event');
         return;
       }
     }
@@ -292,6 +318,7 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     if (restarted) {
       this.metrics.restarted();
       this.logger.warn({ msg: 'ocserv restarted', previous_pid: previous?.serverPid, pid: status.serverPid });
+      this.lifecycle.ocservGone(`ocserv restarted (pid ${previous?.serverPid ?? '?'} -> ${status.serverPid ?? '?'})`);
     }
     if (!this.state.reachable && this.everReached) {
       this.logger.log({ msg: 'ocserv answers again', pid: status.serverPid });
@@ -311,6 +338,7 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
     if (this.state.reachable || this.state.lastError === undefined) {
       this.logger.warn({ msg: 'ocserv unreachable; sessions are kept as they were until it answers', error: message });
     }
+    if (this.state.reachable) this.lifecycle.ocservGone(message);
     this.state = { ...this.state, reachable: false, lastError: message };
   }
 }

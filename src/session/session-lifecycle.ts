@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { VpnSession } from './vpn-session';
 
 /** Who told the agent. hook: ocserv's connect/disconnect-script; notify: NotifyConnect/NotifyDisconnect over gRPC. */
-export type SessionSignalSource = 'hook' | 'notify' | 'occtl-event' | 'reconcile' | 'recovery';
+export type SessionSignalSource = 'hook' | 'notify' | 'occtl-event' | 'reconcile' | 'recovery' | 'agent';
 
 export interface SessionStart {
   readonly session: VpnSession;
@@ -46,6 +46,8 @@ export interface SessionLifecycleListener {
   ending(intent: SessionEndIntent): void;
   /** ocserv stopped answering or its event stream ended: `detail` says which. */
   ocservGone(detail: string): void;
+  /** A reconciliation reached ocserv; `live` is the store's sessions after it (ocserv's, plus connects newer than its snapshot). */
+  synced(live: readonly VpnSession[]): void;
 }
 
 /**
@@ -78,6 +80,10 @@ export class SessionLifecycle {
 
   ocservGone(detail: string): void {
     this.each('ocservGone', (listener) => listener.ocservGone(detail));
+  }
+
+  synced(live: readonly VpnSession[]): void {
+    this.each('synced', (listener) => listener.synced(live));
   }
 
   private each(what: string, call: (listener: SessionLifecycleListener) => void): void {

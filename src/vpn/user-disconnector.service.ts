@@ -5,6 +5,8 @@ import { OcctlService } from '../occtl/occtl.service';
 import { sessionIdOf } from '../session/ocserv-session.mapper';
 import { DecisionCache } from '../resilience/decision-cache';
 import { OcservSessionSync } from '../session/ocserv-session-sync.service';
+import { SessionLifecycle } from '../session/session-lifecycle';
+import { type SessionEndOrder, SessionTerminator } from '../session/session-terminator';
 import type { UserDisconnectOrder, UserDisconnectOutcome } from './vpn-notices';
 
 /**
@@ -15,14 +17,17 @@ import type { UserDisconnectOrder, UserDisconnectOutcome } from './vpn-notices';
  * so the user's cached decisions are dropped first: that reconnect asks the portal.
  */
 @Injectable()
-export class UserDisconnector {
+export class UserDisconnector extends SessionTerminator {
   private readonly logger = new Logger(UserDisconnector.name);
 
   constructor(
     private readonly occtl: OcctlService,
     private readonly sync: OcservSessionSync,
     private readonly decisions: DecisionCache,
-  ) {}
+    private readonly lifecycle: SessionLifecycle,
+  ) {
+    super();
+  }
 
   async disconnect(order: UserDisconnectOrder): Promise<UserDisconnectOutcome> {
     this.decisions.invalidateUser(order.username);
@@ -31,6 +36,9 @@ export class UserDisconnector {
       throw AgentError.notFound(`user ${order.username} has no session on this ocserv`);
     }
     const targets = order.allSessions ? sessions : [newest(sessions)];
+    for (const user of targets) {
+      this.lifecycle.ending({ sessionId: sessionIdOf(user.id), username: user.username, reason: 'ADMIN_FORCED', detail: clip(`DisconnectUser: ${order.reason}`) });
+    }
     const results = await Promise.all(targets.map(async (user) => ({ user, result: await this.occtl.disconnectId(user.id) })));
     const failures: string[] = [];
     let disconnected = 0;
@@ -45,6 +53,32 @@ export class UserDisconnector {
     this.logger.log({ msg: 'user disconnected', user: order.username, reason: order.reason, sessions: disconnected, failures });
     return { sessionsDisconnected: disconnected, failures };
   }
+
+  /**
+   * SessionTerminator: one session, ended by the agent itself (revalidation, a portal answer).
+   * The user's cached decisions go first, so the cookie reconnect that follows asks the portal.
+   */
+  async end(order: SessionEndOrder): Promise<boolean> {
+    this.decisions.invalidateUser(order.username);
+    if (!/^\d{1,10}$/.test(order.sessionId)) return false;
+    const id = Number(order.sessionId);
+    const current = await this.occtl.showId(id);
+    if (current === undefined || current.username !== order.username) return false;
+    this.lifecycle.ending({ sessionId: order.sessionId, username: order.username, reason: order.reason, detail: clip(order.detail) });
+    const result = await this.occtl.disconnectId(id);
+    if (!result.ok) {
+      this.logger.warn({ msg: 'session not ended', session: order.sessionId, user: order.username, reason: order.reason, error: result.message });
+      return false;
+    }
+    this.sync.forget(order.sessionId);
+    this.logger.log({ msg: 'session ended', session: order.sessionId, user: order.username, reason: order.reason, detail: order.detail });
+    return true;
+  }
+}
+
+/** Cut for metadata (the store's per-value limit is far above; the portal needs no essay). */
+function clip(text: string): string {
+  return text.length > 256 ? `${text.slice(0, 256)}…` : text;
 }
 
 /** The latest connect time wins; worker ids (pids) break ties, higher being later in practice. */

@@ -37,6 +37,14 @@ export interface DisconnectNotice {
   readonly username: string;
   readonly sessionId: string;
   readonly reason: string;
+  /** The session's counters as the reporter gave them (the disconnect-script's STATS_*); undefined when not given. */
+  readonly stats?: DisconnectStats;
+}
+
+export interface DisconnectStats {
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly durationSeconds: number | undefined;
 }
 
 /** ocserv learned the client's hostname after connect (host-update-script). */

@@ -3,6 +3,7 @@ import { Clock } from '../clock/clock';
 import { AgentError } from '../errors/agent-error';
 import { ConnectsInFlight } from '../session/connects-in-flight';
 import { OcservSessionSync } from '../session/ocserv-session-sync.service';
+import { SessionLifecycle } from '../session/session-lifecycle';
 import { SessionStore } from '../session/session-store.service';
 import type { VpnSession } from '../session/vpn-session';
 import { ConnectionAuthorizer } from './connection-authorizer';
@@ -34,6 +35,7 @@ export class VpnSessionService {
     private readonly metrics: DecisionMetrics,
     private readonly connects: ConnectsInFlight,
     private readonly portalRoutes: PortalRoutesWriter,
+    private readonly lifecycle: SessionLifecycle,
   ) {}
 
   /**
@@ -44,7 +46,7 @@ export class VpnSessionService {
   async connect(notice: ConnectNotice, deadline: DecisionDeadline = {}): Promise<ConnectDecision> {
     this.assertConnectTime(notice);
     this.store.assertRoomForMetadata(notice.sessionId, notice.metadata);
-    return this.decideAndRecord(notice, deadline, (metadata) => metadata);
+    return this.decideAndRecord(notice, deadline, 'notify', (metadata) => metadata);
   }
 
   /**
@@ -54,7 +56,7 @@ export class VpnSessionService {
    */
   async connectFromOcserv(notice: ConnectNotice, deadline: DecisionDeadline = {}): Promise<ConnectDecision> {
     this.assertConnectTime(notice);
-    return this.decideAndRecord(notice, deadline, (metadata) => this.store.fitMetadata(notice.sessionId, metadata));
+    return this.decideAndRecord(notice, deadline, 'hook', (metadata) => this.store.fitMetadata(notice.sessionId, metadata));
   }
 
   private assertConnectTime(notice: ConnectNotice): void {
@@ -66,15 +68,17 @@ export class VpnSessionService {
   private decideAndRecord(
     notice: ConnectNotice,
     deadline: DecisionDeadline,
+    source: 'hook' | 'notify',
     storable: (metadata: Readonly<Record<string, string>>) => Readonly<Record<string, string>>,
   ): Promise<ConnectDecision> {
     // Tracked until the session is recorded: the session sync waits for it rather than asking occtl.
-    return this.connects.track(notice.sessionId, notice.username, () => this.decideAndStore(notice, deadline, storable));
+    return this.connects.track(notice.sessionId, notice.username, () => this.decideAndStore(notice, deadline, source, storable));
   }
 
   private async decideAndStore(
     notice: ConnectNotice,
     deadline: DecisionDeadline,
+    source: 'hook' | 'notify',
     storable: (metadata: Readonly<Record<string, string>>) => Readonly<Record<string, string>>,
   ): Promise<ConnectDecision> {
     const nowMs = this.clock.nowMs();
@@ -84,7 +88,7 @@ export class VpnSessionService {
     this.metrics.decided(decision.source, decision.allowed, durationMs / 1000);
     if (decision.allowed) {
       // upsert: a repeated notice (a retry) keeps the first connect time and the counters.
-      this.store.upsert({
+      const session = this.store.upsert({
         sessionId: notice.sessionId,
         username: notice.username,
         clientIp: notice.clientIp,
@@ -95,6 +99,8 @@ export class VpnSessionService {
         bytesOut: 0,
         metadata: storable(notice.metadata),
       });
+      // Persists the ReportConnect (events on) before the caller gets the decision; a repeat is the ledger's to drop.
+      this.lifecycle.started({ session, groupname: notice.groupname, source });
       void this.portalRoutes.record(notice.username, decision);
     }
     this.logger.log({
@@ -112,10 +118,15 @@ export class VpnSessionService {
     return decision;
   }
 
-  /** Forgets the session. Unknown sessions are acknowledged: ocserv may report ends the agent never saw. */
-  disconnect(notice: DisconnectNotice): DisconnectAck {
+  /**
+   * Forgets the session and reports its end. Unknown sessions are acknowledged: ocserv may
+   * report ends the agent never saw, or the event stream's report of this end removed it first
+   * (the end is still reported: its counters complete that report).
+   */
+  disconnect(notice: DisconnectNotice, source: 'hook' | 'notify' = 'notify'): DisconnectAck {
     const session = this.store.get(notice.sessionId);
     if (session === undefined) {
+      this.reportEnd(notice, source, undefined);
       return { acknowledged: true, message: `session ${notice.sessionId} was not tracked; nothing to remove` };
     }
     if (session.username !== notice.username) {
@@ -124,7 +135,22 @@ export class VpnSessionService {
       );
     }
     this.store.remove(notice.sessionId);
+    this.reportEnd(notice, source, session);
     return { acknowledged: true, message: `session ${notice.sessionId} removed` };
+  }
+
+  private reportEnd(notice: DisconnectNotice, source: 'hook' | 'notify', lastKnown: VpnSession | undefined): void {
+    const stats = notice.stats;
+    this.lifecycle.ended({
+      sessionId: notice.sessionId,
+      username: notice.username,
+      source,
+      atMs: this.clock.nowMs(),
+      ...(lastKnown === undefined ? {} : { lastKnown }),
+      ...(stats === undefined ? {} : { bytesIn: stats.bytesIn, bytesOut: stats.bytesOut }),
+      ...(stats?.durationSeconds === undefined ? {} : { durationSeconds: stats.durationSeconds }),
+      ...(source === 'notify' && notice.reason !== '' ? { callerReason: notice.reason } : {}),
+    });
   }
 
   /** Records the hostname ocserv learned for a tracked session; unknown sessions are acknowledged. */

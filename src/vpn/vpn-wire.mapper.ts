@@ -75,10 +75,14 @@ export function toDisconnectNotice(request: NotifyDisconnectRequest): Disconnect
       `disconnect_reason must be at most ${DISCONNECT_REASON_MAX_LENGTH} characters; got ${echoValue(request.disconnect_reason)}`,
     );
   }
+  const given = request.bytes_in > 0 || request.bytes_out > 0 || request.duration_seconds > 0;
   return {
     username: assertUsername(request.username),
     sessionId: assertSessionId(request.session_id),
     reason: request.disconnect_reason,
+    ...(given
+      ? { stats: { bytesIn: request.bytes_in, bytesOut: request.bytes_out, durationSeconds: request.duration_seconds || undefined } }
+      : {}),
   };
 }
 

@@ -208,7 +208,7 @@ describe(loadAgentConfig.name, () => {
   describe('schema problems name the key, the value and what was expected', () => {
     it('reports an unknown top-level key with the known keys', () => {
       expect(problemsOf(`${ws.tlsYaml()}\nsesion:\n  ttl_seconds: 60\n`)).toEqual([
-        'sesion: unknown key (known keys here: agent, grpc, http, log, session, ocserv, authorization, portal, ipc, user_config, main_config)',
+        'sesion: unknown key (known keys here: agent, grpc, http, log, session, ocserv, authorization, portal, ipc, user_config, main_config, events, revalidation)',
       ]);
     });
 

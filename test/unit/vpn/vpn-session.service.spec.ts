@@ -1,3 +1,4 @@
+import { SessionLifecycle } from '../../../src/session/session-lifecycle';
 import { Logger } from '@nestjs/common';
 import { AgentErrorCode } from '../../../src/errors/agent-error-code.enum';
 import { AgentError } from '../../../src/errors/agent-error';
@@ -59,6 +60,7 @@ describe(VpnSessionService.name, () => {
   let sut: VpnSessionService;
   let connects: ConnectsInFlight;
   let portalRoutes: RecordingPortalRoutes;
+  let lifecycle: SessionLifecycle;
 
   beforeAll(() => Logger.overrideLogger(false));
 
@@ -69,6 +71,7 @@ describe(VpnSessionService.name, () => {
     connects = new ConnectsInFlight();
     sync = new FakeSessionSync();
     portalRoutes = new RecordingPortalRoutes();
+    lifecycle = new SessionLifecycle();
     sut = new VpnSessionService(
       store,
       sync as unknown as OcservSessionSync,
@@ -77,6 +80,7 @@ describe(VpnSessionService.name, () => {
       new DecisionMetrics(new MetricsRegistry()),
       connects,
       portalRoutes as unknown as PortalRoutesWriter,
+      lifecycle,
     );
   });
 
