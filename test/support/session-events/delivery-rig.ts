@@ -33,12 +33,7 @@ export function createDeliveryRig(
   events: Partial<EventsConfig> = {},
 ): DeliveryRig {
   const answers = new RecordingAnswerHandler();
-  const config = agentConfigSchema.parse({
-    agent: { id: 'delivery-rig' },
-    grpc: { insecure: true },
-    portal: { address, tls: agentPortalTls(pki), reconnect_backoff_initial_ms: 100, reconnect_backoff_max_ms: 1_000 },
-    events: { enabled: true, ...events },
-  });
+  const config = deliveryConfig(address, pki, events);
   const clock = new SystemClock();
   const registry = new MetricsRegistry();
   const reporter = new GrpcEventReporter(createPortalEventClient(config.portal), clock, new PortalMetrics(registry));
@@ -62,6 +57,16 @@ export function createDeliveryRig(
       reporter.onApplicationShutdown();
     },
   };
+}
+
+/** The agent's config for events to the portal at `address`: mTLS with the agent's portal client certificate from `pki`. */
+export function deliveryConfig(address: string, pki: TestPki, events: Partial<EventsConfig> = {}): AgentConfig {
+  return agentConfigSchema.parse({
+    agent: { id: 'delivery-rig' },
+    grpc: { insecure: true },
+    portal: { address, tls: agentPortalTls(pki), reconnect_backoff_initial_ms: 100, reconnect_backoff_max_ms: 1_000 },
+    events: { enabled: true, ...events },
+  });
 }
 
 /** Resolves once `check()` is true; rejects naming `what` after `timeoutMs`. */
