@@ -16,6 +16,7 @@ import {
 } from './event-wire.mapper';
 import { portalFailureOf } from './grpc-failure.mapper';
 import { PortalChannelKeeper } from './portal-channel.keeper';
+import { PortalFailure, PortalFailureKind } from './portal-failure';
 import type { PortalMetrics } from './portal-metrics';
 
 type EventRpc = 'ReportConnect' | 'ReportDisconnect' | 'ReportSessionUpdate';
@@ -72,6 +73,9 @@ export class GrpcEventReporter extends EventReporter implements OnModuleInit, On
         const response = await this.call<ReportSessionUpdateResponse>('ReportSessionUpdate', toReportSessionUpdateRequest(body, eventId), timeoutMs);
         return { kind: 'update', answer: this.checked('ReportSessionUpdate', event, toUpdateAnswer(response)) };
       }
+      default:
+        // An outbox row from a newer agent, or a bug: fail the event (it is retried, and counted) rather than the deliverer.
+        throw new PortalFailure(PortalFailureKind.Failed, `no EventService RPC for event kind ${JSON.stringify((body as { kind?: unknown }).kind)}`);
     }
   }
 

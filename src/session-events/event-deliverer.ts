@@ -190,6 +190,10 @@ export class EventDeliverer implements OnApplicationBootstrap, OnApplicationShut
         (answer) => this.answered(event, answer),
         (error: unknown) => this.failed(event, error, round),
       )
+      // A bug in the bookkeeping above must not become an unhandled rejection (which ends the process).
+      .catch((error: unknown) => {
+        this.failureLog.write('error', 'settle', { msg: 'event delivery bookkeeping failed', seq: event.seq, error: String(error) });
+      })
       .finally(() => {
         this.inFlight.delete(call);
         this.metrics.inFlight(this.inFlight.size);

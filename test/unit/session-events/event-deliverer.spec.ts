@@ -375,6 +375,21 @@ describe(EventDeliverer.name, () => {
       expect(rig.reporter.calls).toHaveLength(1);
     });
 
+    it('takes a reporter that throws instead of rejecting for a failed send, and goes on', async () => {
+      rig = aRig();
+      connects(rig.outbox, 2);
+      const report = rig.reporter.report.bind(rig.reporter);
+      jest.spyOn(rig.reporter, 'report').mockImplementationOnce(() => {
+        throw new Error('reporter bug');
+      }).mockImplementation(report);
+
+      rig.sut.start();
+      await run(RETRY_INITIAL_MS);
+
+      expect(rig.outbox.failedCalls).toHaveLength(1);
+      expect(rig.outbox.pendingEvents()).toEqual([]);
+    });
+
     it('keeps running when the outbox throws, trying again later', async () => {
       rig = aRig();
       connects(rig.outbox, 1);
