@@ -13,6 +13,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { OcctlModule } from './occtl/occtl.module';
 import { PortalModule } from './portal/portal.module';
 import { ResilienceModule } from './resilience/resilience.module';
+import { RevalidationModule } from './revalidation/revalidation.module';
 import { SessionModule } from './session/session.module';
 import { UserConfigModule } from './user-config/user-config.module';
 import { VpnModule } from './vpn/vpn.module';
@@ -48,6 +49,7 @@ export class AppModule {
         UserConfigModule,
         PortalModule,
         ResilienceModule,
+        RevalidationModule,
         IpcModule,
       ],
     };

@@ -8,6 +8,7 @@ import { ConfigError } from './config-error';
 import { formatConfigIssues, showValue } from './config-issue.formatter';
 import { MAX_CONFIG_FILE_BYTES, MAX_CONFIG_YAML_ALIAS_COUNT, MAX_PEM_FILE_BYTES } from './config-limits.constant';
 import { parseYamlText } from './yaml-text.parser';
+import { callsPortal } from './portal-usage';
 import { CONFIG_PATH_ENV, DEFAULT_CONFIG_PATH, ENV_OVERRIDES, ENV_PREFIX } from './config-sources.constant';
 
 export interface ConfigSources {
@@ -131,7 +132,7 @@ function setPath(target: Record<string, unknown>, keyPath: readonly string[], va
   node[keyPath[keyPath.length - 1] as string] = value;
 }
 
-/** TLS material (ours, and the portal client's in portal mode) must exist and look right now, not at the first handshake; the hook socket's directory must be safe. */
+/** TLS material (ours, and the portal client's when the agent asks the portal) must exist and look right now, not at the first handshake; the hook socket's directory must be safe. */
 function checkReferencedFiles(config: AgentConfig, configPath: string): string[] {
   const problems: (string | undefined)[] = [];
   if (!config.grpc.insecure) {
@@ -142,7 +143,7 @@ function checkReferencedFiles(config: AgentConfig, configPath: string): string[]
       checkPemFile('grpc.tls.client_ca_file', tls.client_ca_file, CERTIFICATE_PEM, 'a PEM CA certificate bundle', configPath),
     );
   }
-  if (config.authorization.mode === 'portal' && !config.portal.insecure) {
+  if (callsPortal(config) && !config.portal.insecure) {
     const { tls } = config.portal;
     problems.push(
       checkPemFile('portal.tls.cert_file', tls.cert_file, CERTIFICATE_PEM, 'a PEM certificate', configPath),

@@ -14,7 +14,7 @@ import {
   toUpdateAnswer,
   type MappedAnswer,
 } from './event-wire.mapper';
-import { portalFailureOf } from './grpc-failure.mapper';
+import { portalCallFailure } from './portal-call-failure';
 import { PortalChannelKeeper } from './portal-channel.keeper';
 import { PortalFailure, PortalFailureKind } from './portal-failure';
 import type { PortalMetrics } from './portal-metrics';
@@ -93,7 +93,7 @@ export class GrpcEventReporter extends EventReporter implements OnModuleInit, On
   private call<TResponse>(rpc: EventRpc, request: object, timeoutMs: number): Promise<Partial<TResponse> | undefined> {
     return new Promise((resolve, reject) => {
       this.methods[rpc](request, new Metadata(), { deadline: new Date(Date.now() + timeoutMs) }, (error, response) =>
-        error === null ? resolve(response as Partial<TResponse> | undefined) : reject(portalFailureOf(error, rpc)),
+        error === null ? resolve(response as Partial<TResponse> | undefined) : reject(portalCallFailure(rpc, error)),
       );
     });
   }

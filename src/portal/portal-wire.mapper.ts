@@ -1,8 +1,9 @@
-import type { CheckPolicyRequest, CheckPolicyResponse } from '../generated/vpn/v1/auth';
+import type { CheckPolicyRequest, CheckPolicyResponse, ValidateSessionRequest, ValidateSessionResponse } from '../generated/vpn/v1/auth';
 import { msToTimestamp } from '../grpc/timestamp.mapper';
 import { isIpAddress, isIpNetwork } from '../validation/ip-network';
 import type { PolicyQuery, PolicyVerdict } from './policy-checker';
 import { PortalFailure, PortalFailureKind } from './portal-failure';
+import type { SessionQuery, SessionVerdict } from './session-validator';
 
 /*
  * Domain <-> vpn.v1.AuthService wire. The portal is trusted to decide, not to
@@ -55,6 +56,30 @@ export function toPolicyVerdict(response: CheckPolicyResponse): PolicyVerdict {
     dnsServers: allowed ? [...dnsServers] : [],
     shouldDisconnect: response.should_disconnect === true,
     metadata: { ...metadata },
+  };
+}
+
+export function toValidateSessionRequest(query: SessionQuery, nowMs: number): ValidateSessionRequest {
+  return {
+    username: query.username,
+    session_id: query.sessionId,
+    client_ip: query.clientIp,
+    request_time: msToTimestamp(nowMs),
+  };
+}
+
+/**
+ * Only a literal `true` counts: a field the portal left out (or a value of the wrong type
+ * from a hand-rolled server) is false, so a missing `valid` ends the session, as proto3's
+ * default says. Nothing in the answer reaches ocserv, so nothing is refused: the reason is
+ * only clipped (it goes into logs and the session's end report).
+ */
+export function toSessionVerdict(response: Partial<ValidateSessionResponse> | undefined): SessionVerdict {
+  const reason = response?.invalid_reason;
+  return {
+    valid: response?.valid === true,
+    invalidReason: typeof reason === 'string' ? clip(reason) : '',
+    forceDisconnect: response?.force_disconnect === true,
   };
 }
 

@@ -1,10 +1,12 @@
 import { AgentErrorCode } from '../../../src/errors/agent-error-code.enum';
-import { toCheckPolicyRequest, toPolicyVerdict } from '../../../src/portal/portal-wire.mapper';
+import type { ValidateSessionResponse } from '../../../src/generated/vpn/v1/auth';
+import { toCheckPolicyRequest, toPolicyVerdict, toSessionVerdict, toValidateSessionRequest } from '../../../src/portal/portal-wire.mapper';
 import { agentErrorFrom } from '../builders/caught-error';
 import { FAKE_CLOCK_START_MS } from '../builders/fake-clock';
 import { aCheckPolicyResponse, aPolicyQuery } from '../builders/policy-verdict.builder';
+import { aSessionQuery, aValidateSessionResponse } from '../builders/session-verdict.builder';
 
-const MAX_DENY_REASON_LENGTH = 1024;
+const MAX_REASON_LENGTH = 1024;
 
 describe('portal-wire.mapper', () => {
   describe(toCheckPolicyRequest.name, () => {
@@ -57,7 +59,7 @@ describe('portal-wire.mapper', () => {
     it('clips a 10 KB deny reason', () => {
       const verdict = toPolicyVerdict(aCheckPolicyResponse({ allowed: false, deny_reason: 'x'.repeat(10 * 1024) }));
 
-      expect(verdict.denyReason).toBe(`${'x'.repeat(MAX_DENY_REASON_LENGTH)}…`);
+      expect(verdict.denyReason).toBe(`${'x'.repeat(MAX_REASON_LENGTH)}…`);
     });
 
     describe('refuses a hostile answer as UNAVAILABLE, naming the problem', () => {
@@ -116,6 +118,77 @@ describe('portal-wire.mapper', () => {
 
         expect(error.message).toContain(JSON.stringify(route.slice(0, 60)));
         expect(error.message.length).toBeLessThan(150);
+      });
+    });
+  });
+
+  describe(toValidateSessionRequest.name, () => {
+    it('maps every query field and stamps request_time from the given milliseconds', () => {
+      const request = toValidateSessionRequest(aSessionQuery(), FAKE_CLOCK_START_MS + 1_234);
+
+      expect(request).toEqual({
+        username: 'alice',
+        session_id: 'sess-alice-1',
+        client_ip: '198.51.100.7',
+        request_time: { seconds: FAKE_CLOCK_START_MS / 1000 + 1, nanos: 234_000_000 },
+      });
+    });
+  });
+
+  describe(toSessionVerdict.name, () => {
+    it('maps a valid answer', () => {
+      expect(toSessionVerdict(aValidateSessionResponse())).toEqual({ valid: true, invalidReason: '', forceDisconnect: false });
+    });
+
+    it('maps a revocation with its reason and force_disconnect', () => {
+      const revoked = aValidateSessionResponse({ valid: false, invalid_reason: 'account revoked', force_disconnect: true });
+
+      const verdict = toSessionVerdict(revoked);
+
+      expect(verdict).toEqual({ valid: false, invalidReason: 'account revoked', forceDisconnect: true });
+    });
+
+    it('keeps force_disconnect on an answer that also says valid (the caller decides what wins)', () => {
+      const verdict = toSessionVerdict(aValidateSessionResponse({ valid: true, force_disconnect: true }));
+
+      expect(verdict).toMatchObject({ valid: true, forceDisconnect: true });
+    });
+
+    it('clips a 10 KB invalid reason to 1024 characters', () => {
+      const verdict = toSessionVerdict(aValidateSessionResponse({ valid: false, invalid_reason: 'r'.repeat(10 * 1024) }));
+
+      expect(verdict.invalidReason).toBe(`${'r'.repeat(MAX_REASON_LENGTH)}…`);
+    });
+
+    describe('reads missing or mistyped fields as false / empty', () => {
+      it('an empty answer is not valid', () => {
+        expect(toSessionVerdict({})).toEqual({ valid: false, invalidReason: '', forceDisconnect: false });
+      });
+
+      it('no answer object at all is not valid', () => {
+        expect(toSessionVerdict(undefined)).toEqual({ valid: false, invalidReason: '', forceDisconnect: false });
+      });
+
+      it.each([
+        ['the string "true"', 'true'],
+        ['the number 1', 1],
+        ['null', null],
+      ])('valid given as %s is not valid', (_, valid) => {
+        const hostile = { ...aValidateSessionResponse(), valid } as unknown as ValidateSessionResponse;
+
+        expect(toSessionVerdict(hostile).valid).toBe(false);
+      });
+
+      it('a non-string invalid reason becomes empty', () => {
+        const hostile = { valid: false, invalid_reason: { nested: 'object' } } as unknown as ValidateSessionResponse;
+
+        expect(toSessionVerdict(hostile).invalidReason).toBe('');
+      });
+
+      it('force_disconnect given as a string is not a force_disconnect', () => {
+        const hostile = { ...aValidateSessionResponse(), force_disconnect: 'yes' } as unknown as ValidateSessionResponse;
+
+        expect(toSessionVerdict(hostile).forceDisconnect).toBe(false);
       });
     });
   });
