@@ -3,7 +3,8 @@
  * into the portal, against a bare grpc-js client sending the same 10,000 ReportConnect calls
  * with the same TLS, the same channel options and the same concurrency (events.max_in_flight),
  * in the same run, to the same portal simulator (its own process, mutual TLS).
- *   Deliverer: outbox filled with 10,000 connects (10,000 sessions), then start(); timed until
+ *   Deliverer: outbox (the SQLite one when this tree has it, else the in-memory one; DRAIN_OUTBOX
+ *   to choose) filled with 10,000 connects (10,000 sessions), then start(); timed until
  *   the simulator has answered all 10,000 distinct event ids (its per-call log lines).
  *   Bare: a pool of max_in_flight workers, each awaiting one unary call after another; same end.
  * Each side starts with its channel already READY (the deliverer's keeper connects at boot).
@@ -14,12 +15,12 @@
 import 'reflect-metadata';
 import { Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPortalEventClient } from '../src/portal/portal-client.factory';
 import { toReportConnectRequest } from '../src/portal/event-wire.mapper';
-import type { EventOutbox } from '../src/session-events/outbox/event-outbox';
+import { EventOutbox } from '../src/session-events/outbox/event-outbox';
 import type { ConnectEventBody } from '../src/session-events/session-event';
 import { TEST_POLICY_YAML } from '../test/support/portal-sim';
 import { createDeliveryRig, deliveryConfig } from '../test/support/session-events/delivery-rig';
@@ -36,6 +37,76 @@ const TARGET_EVENTS_PER_S = 2_000;
 const TARGET_RATIO = 0.5;
 const RESULTS_FILE = join(__dirname, 'results', 'outbox-drain.json');
 
+/**
+ * The SQLite EventOutbox when it is in this tree (DRAIN_OUTBOX=sqlite|memory to choose), else
+ * the in-memory one that implements the same contract. Loaded by path: the bench must run in
+ * a tree that does not have it yet.
+ */
+const SQLITE_OUTBOX_MODULE = join(__dirname, '..', 'src', 'session-events', 'outbox', 'sqlite-event-outbox');
+const OUTBOX_KIND = process.env.DRAIN_OUTBOX ?? (existsSync(`${SQLITE_OUTBOX_MODULE}.ts`) ? 'sqlite' : 'memory');
+
+type SqliteOutboxConstructor = new (options: { path: string; maxBytes: number; synchronous: 'normal' | 'full' }) => EventOutbox;
+
+function newOutbox(dir: string, round: number): EventOutbox {
+  if (OUTBOX_KIND === 'memory') return new InMemoryEventOutbox();
+  const { SqliteEventOutbox } = require(SQLITE_OUTBOX_MODULE) as { SqliteEventOutbox: SqliteOutboxConstructor };
+  return new SqliteEventOutbox({ path: join(dir, `drain-${round}.db`), maxBytes: 1024 * 1024 * 1024, synchronous: 'normal' });
+}
+
+/** The outbox with its calls counted and timed (what the deliverer costs the store). */
+class CountedOutbox extends EventOutbox {
+  readonly calls = { lease: 0, delivered: 0, failed: 0, nextDue: 0 };
+  outboxMs = 0;
+
+  constructor(private readonly inner: EventOutbox) {
+    super();
+  }
+
+  private timed<T>(name: keyof CountedOutbox['calls'] | undefined, work: () => T): T {
+    const started = process.hrtime.bigint();
+    try {
+      return work();
+    } finally {
+      if (name !== undefined) this.calls[name] += 1;
+      this.outboxMs += Number(process.hrtime.bigint() - started) / 1e6;
+    }
+  }
+
+  recordConnect(...args: Parameters<EventOutbox['recordConnect']>): ReturnType<EventOutbox['recordConnect']> {
+    return this.inner.recordConnect(...args);
+  }
+  recordDisconnect(...args: Parameters<EventOutbox['recordDisconnect']>): ReturnType<EventOutbox['recordDisconnect']> {
+    return this.inner.recordDisconnect(...args);
+  }
+  recordUpdate(...args: Parameters<EventOutbox['recordUpdate']>): ReturnType<EventOutbox['recordUpdate']> {
+    return this.inner.recordUpdate(...args);
+  }
+  amendPendingDisconnect(...args: Parameters<EventOutbox['amendPendingDisconnect']>): boolean {
+    return this.inner.amendPendingDisconnect(...args);
+  }
+  lease(nowMs: number, limit: number): ReturnType<EventOutbox['lease']> {
+    return this.timed('lease', () => this.inner.lease(nowMs, limit));
+  }
+  delivered(seqs: readonly number[]): void {
+    this.timed('delivered', () => this.inner.delivered(seqs));
+  }
+  failed(seq: number, retryAtMs: number): void {
+    this.timed('failed', () => this.inner.failed(seq, retryAtMs));
+  }
+  nextDueMs(): number | undefined {
+    return this.timed('nextDue', () => this.inner.nextDueMs());
+  }
+  liveSessions(): ReturnType<EventOutbox['liveSessions']> {
+    return this.inner.liveSessions();
+  }
+  stats(): ReturnType<EventOutbox['stats']> {
+    return this.inner.stats();
+  }
+  close(): void {
+    this.inner.close();
+  }
+}
+
 interface SideResult {
   events_per_s: number;
   elapsed_ms: number;
@@ -48,7 +119,13 @@ interface SideResult {
 
 interface Round {
   round: number;
-  deliverer: SideResult & { delivered_committed_ms: number; outbox_delivered_transactions: number; outbox_leases: number };
+  deliverer: SideResult & {
+    delivered_committed_ms: number;
+    outbox_calls: CountedOutbox['calls'];
+    /** Time spent inside lease/delivered/failed/nextDueMs during the drain. */
+    outbox_ms: number;
+    fill_ms: number;
+  };
   bare: SideResult;
   ratio: number;
 }
@@ -90,11 +167,13 @@ function sideResult(elapsedMs: number, cpu: number, sim: SimulatorProcess): Side
   };
 }
 
-async function delivererRound(sim: SimulatorProcess, pki: TestPki): Promise<Round['deliverer']> {
-  const outbox = new InMemoryEventOutbox();
+async function delivererRound(sim: SimulatorProcess, pki: TestPki, round: number): Promise<Round['deliverer']> {
+  const outbox = new CountedOutbox(newOutbox(pki.dir, round));
   const nowMs = Date.now();
+  const fillStarted = process.hrtime.bigint();
   for (let i = 0; i < EVENTS; i += 1) outbox.recordConnect(connectBody(i, nowMs), nowMs);
-  const rig = createDeliveryRig(sim.address, pki, outbox as EventOutbox, { max_in_flight: MAX_IN_FLIGHT });
+  const fillMs = Number(process.hrtime.bigint() - fillStarted) / 1e6;
+  const rig = createDeliveryRig(sim.address, pki, outbox, { max_in_flight: MAX_IN_FLIGHT });
   const channelState = async (): Promise<number> =>
     (await rig.registry.getSingleMetric('ocserv_agent_portal_event_channel_state')?.get())?.values[0]?.value ?? -1;
   let ready = false;
@@ -116,10 +195,12 @@ async function delivererRound(sim: SimulatorProcess, pki: TestPki): Promise<Roun
   const result = {
     ...sideResult(elapsedMs, cpu, sim),
     delivered_committed_ms: Math.round(committedMs),
-    outbox_delivered_transactions: outbox.deliveredCalls.length,
-    outbox_leases: outbox.leaseCalls,
+    outbox_calls: { ...outbox.calls },
+    outbox_ms: Math.round(outbox.outboxMs),
+    fill_ms: Math.round(fillMs),
   };
   await rig.close();
+  outbox.close();
   return result;
 }
 
@@ -167,15 +248,16 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round += 1) {
       // Alternate which side goes first, so a warming machine favours neither.
       const delivererFirst = round % 2 === 1;
-      const first = delivererFirst ? await delivererRound(sim, pki) : await bareRound(sim, pki);
-      const second = delivererFirst ? await bareRound(sim, pki) : await delivererRound(sim, pki);
+      const first = delivererFirst ? await delivererRound(sim, pki, round) : await bareRound(sim, pki);
+      const second = delivererFirst ? await bareRound(sim, pki) : await delivererRound(sim, pki, round);
       const deliverer = (delivererFirst ? first : second) as Round['deliverer'];
       const bare = (delivererFirst ? second : first) as SideResult;
       const ratio = Math.round((deliverer.events_per_s / bare.events_per_s) * 100) / 100;
       rounds.push({ round, deliverer, bare, ratio });
       console.log(
         `round ${round}: deliverer ${deliverer.events_per_s} events/s (${deliverer.elapsed_ms} ms, committed at ${deliverer.delivered_committed_ms} ms, ` +
-          `${deliverer.outbox_delivered_transactions} commits, ${deliverer.outbox_leases} leases, ${deliverer.cpu_ms_per_1000_events} CPU ms/1000), ` +
+          `${deliverer.outbox_calls.delivered} commits, ${deliverer.outbox_calls.lease} leases, ${deliverer.outbox_calls.nextDue} nextDueMs, ` +
+          `${deliverer.outbox_ms} ms in the outbox, ${deliverer.cpu_ms_per_1000_events} CPU ms/1000), ` +
           `bare ${bare.events_per_s} events/s (${bare.elapsed_ms} ms, ${bare.cpu_ms_per_1000_events} CPU ms/1000), ratio ${ratio}`,
       );
     }
@@ -189,7 +271,10 @@ async function main(): Promise<void> {
     bench: 'outbox-drain',
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-    outbox: 'in-memory (test/support/session-events/in-memory-event-outbox.ts): the SQLite EventOutbox had not landed',
+    outbox:
+      OUTBOX_KIND === 'memory'
+        ? 'in-memory (test/support/session-events/in-memory-event-outbox.ts)'
+        : 'SqliteEventOutbox (src/session-events/outbox/sqlite-event-outbox.ts, WAL, synchronous normal)',
     simulator: 'own process, mTLS, latency 0, one JSON log line per call',
     events: EVENTS,
     max_in_flight: MAX_IN_FLIGHT,
