@@ -5,6 +5,7 @@ import type { AgentConfig } from '../config/agent-config.schema';
 import { ThrottledLog } from '../logging/throttled-log';
 import { EventReporter, type EventAnswer } from '../portal/event-reporter';
 import { PortalFailure, PortalFailureKind } from '../portal/portal-failure';
+import { DeliveredCommits } from './delivered-commits';
 import { DeliveryPause } from './delivery-pause';
 import { EventAnswerHandler } from './event-answer.handler';
 import { EventOutbox } from './outbox/event-outbox';
@@ -12,14 +13,6 @@ import { RetryBackoff } from './retry-backoff';
 import type { StoredEvent } from './session-event';
 import { SessionEventsMetrics } from './session-events-metrics';
 
-/**
- * Delivered seqs are committed in batches, one outbox transaction each: at this many, or
- * FLUSH_INTERVAL_MS after the first one waiting, or as soon as no call is out. A session's
- * next event waits for its head's commit (the outbox leases heads only), so the interval
- * is the most a busy session's next event waits; an idle deliverer commits at once.
- */
-export const FLUSH_BATCH_SIZE = 64;
-export const FLUSH_INTERVAL_MS = 20;
 /** With nothing due and nothing recorded (notify() not called), look again this often anyway. */
 export const IDLE_RECHECK_MS = 30_000;
 /**
@@ -58,12 +51,11 @@ export class EventDeliverer implements OnApplicationBootstrap, OnApplicationShut
   private readonly backoff: RetryBackoff;
   private readonly pause: DeliveryPause;
   private readonly inFlight = new Set<Promise<void>>();
-  private deliveredSeqs: number[] = [];
+  private readonly commits: DeliveredCommits;
   private state: DelivererState = 'idle';
   private pumpQueued = false;
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeAtMs = Number.POSITIVE_INFINITY;
-  private flushTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -81,6 +73,13 @@ export class EventDeliverer implements OnApplicationBootstrap, OnApplicationShut
     this.backoff = new RetryBackoff(events.retry_initial_ms, events.retry_max_ms);
     this.pause = new DeliveryPause(this.backoff);
     this.failureLog = new ThrottledLog(this.logger, clock, FAILURE_LOG_INTERVAL_MS);
+    this.commits = new DeliveredCommits(outbox, {
+      committed: () => this.schedulePump(),
+      commitFailed: (error, count) => {
+        this.failureLog.write('error', 'outbox-delivered', { msg: 'outbox could not commit delivered events; retrying', count, error: String(error) });
+        this.wakeAt(this.clock.nowMs() + LOOP_ERROR_RETRY_MS);
+      },
+    });
   }
 
   get inFlightCount(): number {
@@ -135,9 +134,9 @@ export class EventDeliverer implements OnApplicationBootstrap, OnApplicationShut
       await Promise.race([Promise.allSettled([...this.inFlight]), bound]);
       clearTimeout(timer);
     }
-    this.flush();
+    this.commits.commit();
     this.state = 'idle';
-    this.logger.log({ msg: 'event delivery stopped', abandoned_calls: this.inFlight.size, uncommitted: this.deliveredSeqs.length });
+    this.logger.log({ msg: 'event delivery stopped', abandoned_calls: this.inFlight.size, uncommitted: this.commits.waiting });
   }
 
   private schedulePump(): void {
@@ -152,9 +151,8 @@ export class EventDeliverer implements OnApplicationBootstrap, OnApplicationShut
     let nowMs = 0;
     try {
       nowMs = this.clock.nowMs();
-      if (this.deliveredSeqs.length >= FLUSH_BATCH_SIZE || (this.inFlight.size === 0 && this.deliveredSeqs.length > 0)) {
-        this.flush();
-      }
+      // Nothing else is out to fill the batch: commit now, so those sessions' next events can go.
+      if (this.commits.full || (this.inFlight.size === 0 && this.commits.waiting > 0)) this.commits.commit();
       if (!this.pause.allowsSending(nowMs, this.inFlight.size)) {
         // In flight: their settling pumps again. Else wake when the pause ends.
         if (this.inFlight.size === 0) this.wakeAt(this.pause.resumeAtMs);
@@ -214,7 +212,7 @@ export class EventDeliverer implements OnApplicationBootstrap, OnApplicationShut
   private answered(event: StoredEvent, answer: EventAnswer): void {
     if (this.state === 'idle') return; // abandoned by stop(): the outbox may be closed
     const nowMs = this.clock.nowMs();
-    this.deliveredSeqs.push(event.seq);
+    this.commits.add(event.seq);
     this.metrics.delivered(event.body.kind, (nowMs - event.createdAtMs) / 1000);
     const outageMs = this.pause.reachable(nowMs);
     if (outageMs !== undefined) {
@@ -233,8 +231,6 @@ export class EventDeliverer implements OnApplicationBootstrap, OnApplicationShut
       });
     }
     this.handOver(event, answer);
-    if (this.deliveredSeqs.length >= FLUSH_BATCH_SIZE) this.flush();
-    else this.flushSoon();
   }
 
   private handOver(event: StoredEvent, answer: EventAnswer): void {
@@ -279,36 +275,6 @@ export class EventDeliverer implements OnApplicationBootstrap, OnApplicationShut
     });
   }
 
-  private flushSoon(): void {
-    if (this.flushTimer !== undefined) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      this.flush();
-    }, FLUSH_INTERVAL_MS);
-    this.flushTimer.unref();
-  }
-
-  /** One outbox transaction for every delivered seq waiting; on failure they wait for the next flush. */
-  private flush(): void {
-    if (this.flushTimer !== undefined) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-    }
-    if (this.deliveredSeqs.length === 0) return;
-    const seqs = this.deliveredSeqs;
-    this.deliveredSeqs = [];
-    try {
-      this.outbox.delivered(seqs);
-    } catch (error) {
-      this.deliveredSeqs = seqs.concat(this.deliveredSeqs);
-      this.failureLog.write('error', 'outbox-delivered', { msg: 'outbox could not commit delivered events; retrying', count: seqs.length, error: String(error) });
-      if (this.state === 'running') this.wakeAt(this.clock.nowMs() + LOOP_ERROR_RETRY_MS);
-      return;
-    }
-    // Those sessions' next events can be leased now.
-    this.schedulePump();
-  }
-
   private wakeAt(atMs: number): void {
     if (this.state !== 'running') return;
     if (this.wakeTimer !== undefined && this.wakeAtMs <= atMs) return;
@@ -324,9 +290,8 @@ export class EventDeliverer implements OnApplicationBootstrap, OnApplicationShut
 
   private clearTimers(): void {
     if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
-    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     this.wakeTimer = undefined;
     this.wakeAtMs = Number.POSITIVE_INFINITY;
-    this.flushTimer = undefined;
+    this.commits.cancelTimer();
   }
 }

@@ -1,14 +1,8 @@
 import { SystemClock } from '../../../src/clock/clock';
 import type { EventsConfig } from '../../../src/config/agent-config.schema';
 import { MetricsRegistry } from '../../../src/metrics/metrics-registry';
-import {
-  BLOCKED_RECHECK_MS,
-  EventDeliverer,
-  FLUSH_BATCH_SIZE,
-  FLUSH_INTERVAL_MS,
-  LOOP_ERROR_RETRY_MS,
-  STOP_DRAIN_MAX_MS,
-} from '../../../src/session-events/event-deliverer';
+import { FLUSH_BATCH_SIZE, FLUSH_INTERVAL_MS } from '../../../src/session-events/delivered-commits';
+import { BLOCKED_RECHECK_MS, EventDeliverer, LOOP_ERROR_RETRY_MS, STOP_DRAIN_MAX_MS } from '../../../src/session-events/event-deliverer';
 import { SessionEventsMetrics } from '../../../src/session-events/session-events-metrics';
 import { FakeEventReporter, portalDown, portalError, successAnswerFor } from '../../support/session-events/fake-event-reporter';
 import { InMemoryEventOutbox } from '../../support/session-events/in-memory-event-outbox';
