@@ -98,8 +98,9 @@ export class EventDeliverer implements OnApplicationBootstrap, OnApplicationShut
     return this.stop();
   }
 
+  /** No-op while running, and while a stop() is still draining (await it first). */
   start(): void {
-    if (this.state === 'running') return;
+    if (this.state !== 'idle') return;
     this.state = 'running';
     this.logger.log({ msg: 'event delivery started', max_in_flight: this.maxInFlight });
     this.schedulePump();
@@ -259,7 +260,7 @@ export class EventDeliverer implements OnApplicationBootstrap, OnApplicationShut
         msg: 'portal unreachable; event delivery paused',
         resume_in_ms: this.pause.resumeAtMs - nowMs,
         failed_rounds: this.pause.failedRoundCount,
-        error: String((error as Error).message ?? error),
+        error: error instanceof Error ? error.message : String(error),
       });
       return;
     }
