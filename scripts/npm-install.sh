@@ -15,5 +15,6 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
   exit 0
 fi
 echo "npm-install: installing dependencies from package-lock.json" >&2
-npm install --no-audit --no-fund --loglevel=error
+# build-from-source (also in .npmrc): better-sqlite3 compiles here instead of fetching a binary from GitHub.
+npm_config_build_from_source=true npm install --no-audit --no-fund --loglevel=error
 echo "$wanted" > "$stamp"

@@ -1,7 +1,7 @@
 import type { ConnectEventBody, DisconnectEventBody, StoredEvent, UpdateEventBody } from '../../../src/session-events/session-event';
 import { FAKE_CLOCK_START_MS } from './fake-clock';
 
-/** alice's connect on vpns0; override only what the test is about. */
+/** A plausible ReportConnect body; override only what the test is about. */
 export function aConnectBody(overrides: Partial<ConnectEventBody> = {}): ConnectEventBody {
   return {
     kind: 'connect',
@@ -12,7 +12,7 @@ export function aConnectBody(overrides: Partial<ConnectEventBody> = {}): Connect
     vpnIp: '10.10.0.2',
     device: 'vpns0',
     connectedAtMs: FAKE_CLOCK_START_MS,
-    metadata: { ocserv_session: 'ocs-1' },
+    metadata: { platform: 'linux' },
     ...overrides,
   };
 }
@@ -24,8 +24,8 @@ export function aDisconnectBody(overrides: Partial<DisconnectEventBody> = {}): D
     sessionId: 'sess-alice-1',
     disconnectedAtMs: FAKE_CLOCK_START_MS + 60_000,
     reason: 'USER_INITIATED',
-    stats: { durationSeconds: 60, bytesReceived: 12_345, bytesSent: 67_890 },
-    metadata: { ocserv_reason: 'user disconnected', reason_source: 'occtl-event' },
+    stats: { durationSeconds: 60, bytesReceived: 1_000, bytesSent: 2_000 },
+    metadata: { ocserv_reason: 'user disconnected' },
     ...overrides,
   };
 }
@@ -36,7 +36,7 @@ export function anUpdateBody(overrides: Partial<UpdateEventBody> = {}): UpdateEv
     username: 'alice',
     sessionId: 'sess-alice-1',
     updateTimeMs: FAKE_CLOCK_START_MS + 30_000,
-    stats: { durationSeconds: 30, bytesReceived: 1_000, bytesSent: 2_000 },
+    stats: { durationSeconds: 30, bytesReceived: 500, bytesSent: 900 },
     status: 'ACTIVE',
     metadata: {},
     ...overrides,
