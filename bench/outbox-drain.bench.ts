@@ -3,8 +3,8 @@
  * into the portal, against a bare grpc-js client sending the same 10,000 ReportConnect calls
  * with the same TLS, the same channel options and the same concurrency (events.max_in_flight),
  * in the same run, to the same portal simulator (its own process, mutual TLS).
- *   Deliverer: outbox (the SQLite one when this tree has it, else the in-memory one; DRAIN_OUTBOX
- *   to choose) filled with 10,000 connects (10,000 sessions), then start(); timed until
+ *   Deliverer: the SQLite outbox (WAL, synchronous normal; DRAIN_OUTBOX=memory for the tests'
+ *   in-memory one) filled with 10,000 connects (10,000 sessions), then start(); timed until
  *   the simulator has answered all 10,000 distinct event ids (its per-call log lines).
  *   Bare: a pool of max_in_flight workers, each awaiting one unary call after another; same end.
  * Each side starts with its channel already READY (the deliverer's keeper connects at boot).
@@ -15,12 +15,13 @@
 import 'reflect-metadata';
 import { Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPortalEventClient } from '../src/portal/portal-client.factory';
 import { toReportConnectRequest } from '../src/portal/event-wire.mapper';
 import { EventOutbox } from '../src/session-events/outbox/event-outbox';
+import { SqliteEventOutbox } from '../src/session-events/outbox/sqlite-event-outbox';
 import type { ConnectEventBody } from '../src/session-events/session-event';
 import { TEST_POLICY_YAML } from '../test/support/portal-sim';
 import { createDeliveryRig, deliveryConfig } from '../test/support/session-events/delivery-rig';
@@ -37,19 +38,11 @@ const TARGET_EVENTS_PER_S = 2_000;
 const TARGET_RATIO = 0.5;
 const RESULTS_FILE = join(__dirname, 'results', 'outbox-drain.json');
 
-/**
- * The SQLite EventOutbox when it is in this tree (DRAIN_OUTBOX=sqlite|memory to choose), else
- * the in-memory one that implements the same contract. Loaded by path: the bench must run in
- * a tree that does not have it yet.
- */
-const SQLITE_OUTBOX_MODULE = join(__dirname, '..', 'src', 'session-events', 'outbox', 'sqlite-event-outbox');
-const OUTBOX_KIND = process.env.DRAIN_OUTBOX ?? (existsSync(`${SQLITE_OUTBOX_MODULE}.ts`) ? 'sqlite' : 'memory');
-
-type SqliteOutboxConstructor = new (options: { path: string; maxBytes: number; synchronous: 'normal' | 'full' }) => EventOutbox;
+/** The agent's SQLite outbox (DRAIN_OUTBOX=memory: the in-memory one of the tests, same contract, for comparison). */
+const OUTBOX_KIND = process.env.DRAIN_OUTBOX === 'memory' ? 'memory' : 'sqlite';
 
 function newOutbox(dir: string, round: number): EventOutbox {
   if (OUTBOX_KIND === 'memory') return new InMemoryEventOutbox();
-  const { SqliteEventOutbox } = require(SQLITE_OUTBOX_MODULE) as { SqliteEventOutbox: SqliteOutboxConstructor };
   return new SqliteEventOutbox({ path: join(dir, `drain-${round}.db`), maxBytes: 1024 * 1024 * 1024, synchronous: 'normal' });
 }
 
@@ -274,7 +267,7 @@ async function main(): Promise<void> {
     outbox:
       OUTBOX_KIND === 'memory'
         ? 'in-memory (test/support/session-events/in-memory-event-outbox.ts)'
-        : 'SqliteEventOutbox (src/session-events/outbox/sqlite-event-outbox.ts, WAL, synchronous normal)',
+        : 'SqliteEventOutbox (src/session-events/outbox/sqlite-event-outbox.ts), WAL, synchronous normal',
     simulator: 'own process, mTLS, latency 0, one JSON log line per call',
     events: EVENTS,
     max_in_flight: MAX_IN_FLIGHT,
