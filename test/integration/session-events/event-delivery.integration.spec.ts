@@ -87,7 +87,7 @@ describe(EventDeliverer.name, () => {
     const disconnect = events.find((record) => record.method === 'ReportDisconnect');
     expect(disconnect?.request).toMatchObject({
       reason: 'DISCONNECT_REASON_USER_INITIATED',
-      stats: { duration_seconds: 60, bytes_received: 12_345, bytes_sent: 67_890 },
+      stats: { duration_seconds: 60, bytes_received: 1_000, bytes_sent: 2_000 },
       metadata: expect.objectContaining({ ocserv_reason: 'user disconnected', event_id: expect.any(String) }),
     });
     expect(portal.simulator.duplicateEventCount).toBe(0);

@@ -28,7 +28,7 @@ describe('event-wire.mapper', () => {
         device: 'vpns0',
         connected_at: { seconds: START_SECONDS + 1, nanos: 250_000_000 },
         groupname: 'staff',
-        metadata: { ocserv_session: 'ocs-1', event_id: EVENT_ID },
+        metadata: { platform: 'linux', event_id: EVENT_ID },
       });
     });
 
@@ -48,8 +48,8 @@ describe('event-wire.mapper', () => {
         session_id: 'sess-alice-1',
         disconnected_at: { seconds: START_SECONDS + 60, nanos: 0 },
         reason: DisconnectReason.DISCONNECT_REASON_USER_INITIATED,
-        stats: { duration_seconds: 60, bytes_received: 12_345, bytes_sent: 67_890, packets_received: 0, packets_sent: 0 },
-        metadata: { ocserv_reason: 'user disconnected', reason_source: 'occtl-event', event_id: EVENT_ID },
+        stats: { duration_seconds: 60, bytes_received: 1_000, bytes_sent: 2_000, packets_received: 0, packets_sent: 0 },
+        metadata: { ocserv_reason: 'user disconnected', event_id: EVENT_ID },
       });
     });
 
@@ -76,7 +76,7 @@ describe('event-wire.mapper', () => {
         username: 'alice',
         session_id: 'sess-alice-1',
         update_time: { seconds: START_SECONDS + 30, nanos: 0 },
-        current_stats: { duration_seconds: 30, bytes_received: 1_000, bytes_sent: 2_000, packets_received: 0, packets_sent: 0 },
+        current_stats: { duration_seconds: 30, bytes_received: 500, bytes_sent: 900, packets_received: 0, packets_sent: 0 },
         status: SessionStatus.SESSION_STATUS_IDLE,
         metadata: { ocserv_session: 'ocs-1', event_id: EVENT_ID },
       });
