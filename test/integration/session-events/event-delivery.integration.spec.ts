@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EventDeliverer } from '../../../src/session-events/event-deliverer';
+import type { EventOutbox } from '../../../src/session-events/outbox/event-outbox';
+import { SqliteEventOutbox } from '../../../src/session-events/outbox/sqlite-event-outbox';
 import type { RecordedCall } from '../../../src/portal-simulator/simulator-records';
 import { startPortalSimulator, type TestPortal } from '../../support/portal-sim';
 import { createDeliveryRig, until, type DeliveryRig } from '../../support/session-events/delivery-rig';
@@ -8,7 +13,7 @@ import { aConnectBody, aDisconnectBody, anUpdateBody } from '../../unit/builders
 /*
  * The delivery path as it runs in the agent: EventDeliverer -> GrpcEventReporter -> real gRPC
  * over mutual TLS -> the portal simulator. The outbox is the in-memory one (the contract of
- * EventOutbox; the SQLite store has its own suite).
+ * EventOutbox) except in the last suite, which runs an outage through the SQLite store.
  */
 
 const DRAIN_TIMEOUT_MS = 15_000;
@@ -19,7 +24,7 @@ function eventIdOf(record: RecordedCall): string {
 }
 
 /** Every session's lifecycle: connect, one usage update, disconnect. */
-function recordSessions(outbox: InMemoryEventOutbox, count: number): Map<string, string[]> {
+function recordSessions(outbox: EventOutbox, count: number): Map<string, string[]> {
   const ids = new Map<string, string[]>();
   const now = Date.now();
   for (let i = 0; i < count; i += 1) {
@@ -144,5 +149,40 @@ describe(EventDeliverer.name, () => {
     expect(duplicates.map(eventIdOf).sort()).toEqual(failed.map(eventIdOf).sort());
     expect(portal.simulator.uniqueEvents).toHaveLength(60);
     expect(arrivedBySession(portal.simulator.uniqueEvents)).toEqual(recorded);
+  });
+});
+
+describe(`${EventDeliverer.name} with the SQLite outbox`, () => {
+  let portal: TestPortal;
+  let dir: string;
+  let outbox: SqliteEventOutbox;
+  let rig: DeliveryRig;
+
+  beforeAll(async () => {
+    portal = await startPortalSimulator();
+    dir = mkdtempSync(join(tmpdir(), 'event-delivery-sqlite-'));
+    outbox = new SqliteEventOutbox({ path: join(dir, 'events.db'), maxBytes: 64 * 1024 * 1024, synchronous: 'normal' });
+  });
+
+  afterAll(async () => {
+    await rig?.close();
+    outbox.close();
+    await portal.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('delivers everything recorded during an outage once the portal is back, each session in order, the store left empty', async () => {
+    rig = createDeliveryRig(portal.simulator.address, portal.pki, outbox, FAST_RETRIES);
+    await portal.simulator.outage();
+    const recorded = recordSessions(outbox, 100);
+
+    rig.deliverer.start();
+    await until(() => rig.deliverer.paused, DRAIN_TIMEOUT_MS, 'delivery to pause');
+    await portal.simulator.restart();
+    await until(() => outbox.stats().pending === 0, DRAIN_TIMEOUT_MS, 'the outbox to drain after the restart');
+
+    expect(portal.simulator.uniqueEvents).toHaveLength(300);
+    expect(arrivedBySession(portal.simulator.uniqueEvents)).toEqual(recorded);
+    expect(outbox.stats()).toMatchObject({ pending: 0, liveSessions: 0 });
   });
 });
