@@ -27,6 +27,11 @@ export class SimulatorProcess {
   address = '';
   private controlAddress = '';
   private buffer = '';
+  /** EventService calls answered, by metadata.event_id as the simulator logged them (since resetEvents()). */
+  private readonly answeredEventIds = new Set<string>();
+  private eventLines = 0;
+  private duplicateLines = 0;
+  private eventWaiter: { readonly count: number; readonly resolve: () => void } | undefined;
 
   private constructor(private readonly child: ChildProcess) {}
 
@@ -69,11 +74,58 @@ export class SimulatorProcess {
     });
   }
 
+  /** Distinct event ids answered (outcome "answered") since resetEvents(). */
+  get answeredEventCount(): number {
+    return this.answeredEventIds.size;
+  }
+
+  /** EventService lines logged since resetEvents(): every call, re-sends and failures included. */
+  get eventCallCount(): number {
+    return this.eventLines;
+  }
+
+  get duplicateEventCount(): number {
+    return this.duplicateLines;
+  }
+
+  resetEvents(): void {
+    this.answeredEventIds.clear();
+    this.eventLines = 0;
+    this.duplicateLines = 0;
+  }
+
+  /** Resolves once `count` distinct event ids have been answered; rejects after `timeoutMs`. */
+  untilEventsAnswered(count: number, timeoutMs: number): Promise<void> {
+    if (this.answeredEventIds.size >= count) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the simulator answered ${this.answeredEventIds.size} of ${count} events in ${timeoutMs} ms`)), timeoutMs);
+      this.eventWaiter = {
+        count,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+    });
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.kill('SIGTERM');
     await exited;
+  }
+
+  private onEventLine(line: Record<string, unknown>): void {
+    this.eventLines += 1;
+    if (line['duplicate'] === true) this.duplicateLines += 1;
+    if (line['outcome'] !== 'answered') return;
+    this.answeredEventIds.add(line['event_id'] as string);
+    if (this.eventWaiter !== undefined && this.answeredEventIds.size >= this.eventWaiter.count) {
+      const waiter = this.eventWaiter;
+      this.eventWaiter = undefined;
+      waiter.resolve();
+    }
   }
 
   private onData(chunk: Buffer): void {
@@ -87,6 +139,7 @@ export class SimulatorProcess {
         this.address = String(line['address']);
         this.controlAddress = String(line['control_address']);
       }
+      if (line['msg'] === 'call' && typeof line['event_id'] === 'string') this.onEventLine(line);
       if (line['msg'] === 'call' && line['method'] === 'CheckPolicy') {
         const finishedAtMs = Date.parse(String(line['time']));
         const durationMs = Number(line['duration_ms']);

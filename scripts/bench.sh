@@ -26,6 +26,9 @@ fi
 if [ "${1:-all}" = all ] || [ "$1" = events-latency ]; then
   TS_NODE_TRANSPILE_ONLY=1 node -r ts-node/register/transpile-only bench/events-latency.bench.ts
 fi
+if [ "${1:-all}" = all ] || [ "$1" = outbox-drain ]; then
+  TS_NODE_TRANSPILE_ONLY=1 node -r ts-node/register/transpile-only bench/outbox-drain.bench.ts
+fi
 # Not part of "all": ten minutes of hostile load (SOAK_SECONDS to change it).
 if [ "${1:-all}" = soak ]; then
   TS_NODE_TRANSPILE_ONLY=1 node -r ts-node/register/transpile-only bench/hostile-soak.bench.ts

@@ -8,7 +8,7 @@ import { ConfigError } from './config-error';
 import { formatConfigIssues, showValue } from './config-issue.formatter';
 import { MAX_CONFIG_FILE_BYTES, MAX_CONFIG_YAML_ALIAS_COUNT, MAX_PEM_FILE_BYTES } from './config-limits.constant';
 import { parseYamlText } from './yaml-text.parser';
-import { asksPortalAuthService } from './portal-usage';
+import { callsPortal } from './portal-usage';
 import { CONFIG_PATH_ENV, DEFAULT_CONFIG_PATH, ENV_OVERRIDES, ENV_PREFIX } from './config-sources.constant';
 
 export interface ConfigSources {
@@ -143,7 +143,7 @@ function checkReferencedFiles(config: AgentConfig, configPath: string): string[]
       checkPemFile('grpc.tls.client_ca_file', tls.client_ca_file, CERTIFICATE_PEM, 'a PEM CA certificate bundle', configPath),
     );
   }
-  if (asksPortalAuthService(config) && !config.portal.insecure) {
+  if (callsPortal(config) && !config.portal.insecure) {
     const { tls } = config.portal;
     problems.push(
       checkPemFile('portal.tls.cert_file', tls.cert_file, CERTIFICATE_PEM, 'a PEM certificate', configPath),

@@ -29,8 +29,15 @@ function logCall({ record, outcome, durationMs, response }: FinishedCall): void 
     outcome,
     allowed: response?.['allowed'],
     valid: response?.['valid'],
+    event_id: eventIdOf(record.request),
+    duplicate: record.duplicate || undefined,
     duration_ms: durationMs,
   });
+}
+
+function eventIdOf(request: Readonly<Record<string, unknown>>): string | undefined {
+  const metadata = request['metadata'] as Record<string, unknown> | undefined;
+  return typeof metadata?.['event_id'] === 'string' ? metadata['event_id'] : undefined;
 }
 
 function fail(code: number, message: string): never {

@@ -6,7 +6,14 @@ import { evaluatePolicy } from '../policy/policy.evaluator';
 import type { CallPacer } from './call-pacer';
 import { KnownGroups } from './known-groups';
 import { type PortalMethod, SIMULATED_ERROR_MESSAGE } from './portal-protos.constant';
-import { checkPolicyResponse, EVENT_RESPONSES, policySubjectOf, stringField, validateSessionResponse } from './portal-wire.mapper';
+import {
+  checkPolicyResponse,
+  EVENT_RESPONSES,
+  policySubjectOf,
+  sessionUpdateResponse,
+  stringField,
+  validateSessionResponse,
+} from './portal-wire.mapper';
 import type { RecordedCall, SimulatorRecords } from './simulator-records';
 import type { SimulatorSwitches } from './simulator-switches';
 
@@ -56,14 +63,13 @@ export class PortalCallHandler {
 
   private async serve(method: PortalMethod, call: UnaryCall, callback: sendUnaryData<unknown>): Promise<void> {
     const request = call.request;
-    const record: RecordedCall = {
+    const record = this.deps.records.add({
       method,
       receivedAtMs: Date.now(),
       callerCn: this.callerCnOf(call),
       request,
       simulatedError: this.deps.switches.nextCallFails(),
-    };
-    this.deps.records.add(record);
+    });
     if (method === 'CheckPolicy' || method === 'ReportConnect') {
       this.knownGroups.remember(stringField(request, 'username'), stringField(request, 'groupname'));
     }
@@ -90,9 +96,13 @@ export class PortalCallHandler {
         const username = stringField(request, 'username');
         return validateSessionResponse(evaluatePolicy(policy, { username, groupname: this.knownGroups.groupOf(username) }));
       }
+      case 'ReportSessionUpdate': {
+        // As ValidateSession: the request has no group, so the one last reported for the user.
+        const username = stringField(request, 'username');
+        return sessionUpdateResponse(evaluatePolicy(policy, { username, groupname: this.knownGroups.groupOf(username) }));
+      }
       case 'ReportConnect':
       case 'ReportDisconnect':
-      case 'ReportSessionUpdate':
         return { ...EVENT_RESPONSES[method] };
     }
   }

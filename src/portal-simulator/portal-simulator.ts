@@ -159,9 +159,23 @@ export class PortalSimulator {
     return this.records.of('ValidateSession');
   }
 
-  /** Every EventService request received, oldest first. */
+  /** Every EventService request received, oldest first, re-sends (duplicate: true) included. */
   get events(): RecordedCall[] {
     return this.records.events();
+  }
+
+  /** EventService requests without the re-sends: each event_id once, as first received, oldest first. */
+  get uniqueEvents(): RecordedCall[] {
+    return this.records.events().filter((record) => !record.duplicate);
+  }
+
+  /** EventService requests whose metadata.event_id had been received before, since the last reset (exact). */
+  get duplicateEventCount(): number {
+    return this.records.duplicateCount();
+  }
+
+  duplicateCounts(): Readonly<Record<string, number>> {
+    return this.records.duplicatesByMethod();
   }
 
   /** Every request received, oldest first. */

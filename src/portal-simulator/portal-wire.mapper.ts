@@ -31,8 +31,14 @@ export function validateSessionResponse(decision: PolicyDecision): Record<string
     : { valid: false, invalid_reason: decision.denyReason, force_disconnect: true };
 }
 
+/** A user the policy denies is told to go, as ValidateSession would invalidate their session. */
+export function sessionUpdateResponse(decision: PolicyDecision): Record<string, unknown> {
+  return decision.allowed
+    ? { success: true, should_disconnect: false, disconnect_reason: '' }
+    : { success: true, should_disconnect: true, disconnect_reason: decision.denyReason };
+}
+
 export const EVENT_RESPONSES = {
   ReportConnect: { success: true, message: 'recorded', updated_routes: [] },
   ReportDisconnect: { success: true, message: 'recorded' },
-  ReportSessionUpdate: { success: true, should_disconnect: false, disconnect_reason: '' },
 } as const;

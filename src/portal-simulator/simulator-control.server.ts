@@ -133,6 +133,8 @@ function switchesView(simulator: PortalSimulator): Record<string, unknown> {
 function recordsView(simulator: PortalSimulator): Record<string, unknown> {
   return {
     counts: simulator.callCounts(),
+    duplicates_dropped: simulator.duplicateEventCount,
+    duplicate_counts: simulator.duplicateCounts(),
     calls: simulator.calls.map(recordView),
     session_validations: simulator.sessionValidations.map(recordView),
     events: simulator.events.map(recordView),
@@ -145,6 +147,7 @@ function recordView(record: RecordedCall): Record<string, unknown> {
     received_at: new Date(record.receivedAtMs).toISOString(),
     caller_cn: record.callerCn ?? null,
     simulated_error: record.simulatedError,
+    duplicate: record.duplicate,
     request: record.request,
   };
 }

@@ -1,8 +1,10 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { PortalFailure, PortalFailureKind } from './portal-failure';
 
-/** A failed AuthService call as the agent words it: UNAVAILABLE is unreachable, DEADLINE_EXCEEDED timed out, the rest failed. */
-export function portalCallFailure(method: 'CheckPolicy' | 'ValidateSession', error: ServiceError): PortalFailure {
+export type PortalRpc = 'CheckPolicy' | 'ValidateSession' | 'ReportConnect' | 'ReportDisconnect' | 'ReportSessionUpdate';
+
+/** A failed portal call (AuthService, EventService) as the agent words it: UNAVAILABLE is unreachable, DEADLINE_EXCEEDED timed out, the rest failed. */
+export function portalCallFailure(method: PortalRpc, error: ServiceError): PortalFailure {
   const code = status[error.code] ?? String(error.code);
   const kind =
     error.code === status.UNAVAILABLE

@@ -1,7 +1,7 @@
 import { AgentError } from '../errors/agent-error';
 import { AgentErrorCode } from '../errors/agent-error-code.enum';
 
-/** Why an AuthService call (CheckPolicy, ValidateSession) gave no verdict, in the agent's own words (what callers and ocserv's log see). */
+/** Why a portal call (CheckPolicy, ValidateSession, an EventService report) gave no answer, in the agent's own words (what callers and ocserv's log see). */
 export enum PortalFailureKind {
   /** No connection: refused, reset, DNS, TLS handshake (grpc UNAVAILABLE). */
   Unreachable = 'portal unreachable',
@@ -20,7 +20,7 @@ export enum PortalFailureKind {
 }
 
 /**
- * An AuthService call that gave no verdict. `message` is the full detail (grpc-js text,
+ * A portal call that gave no verdict or answer. `message` is the full detail (grpc-js text,
  * addresses) for the agent's log; `kind` is the short reason callers get.
  */
 export class PortalFailure extends AgentError {

@@ -9,6 +9,7 @@ const CHANNEL_STATE_VALUE: Record<PortalChannelState, number> = { idle: 0, conne
 @Injectable()
 export class PortalMetrics {
   private readonly channel: Gauge;
+  private readonly eventChannel: Gauge;
 
   constructor(registry: MetricsRegistry) {
     this.channel = new Gauge({
@@ -16,9 +17,20 @@ export class PortalMetrics {
       help: 'Portal gRPC channel: 0 idle, 1 connecting, 2 ready, 3 transient failure, 4 shut down.',
       registers: [registry],
     });
+    // A gauge of its own rather than a label on the one above: that one is read unlabelled (dashboards, tests).
+    this.eventChannel = new Gauge({
+      name: 'ocserv_agent_portal_event_channel_state',
+      help: 'Portal EventService gRPC channel (events.enabled): 0 idle, 1 connecting, 2 ready, 3 transient failure, 4 shut down.',
+      registers: [registry],
+    });
   }
 
+  /** The AuthService channel (CheckPolicy). */
   channelState(state: PortalChannelState): void {
     this.channel.set(CHANNEL_STATE_VALUE[state]);
+  }
+
+  eventChannelState(state: PortalChannelState): void {
+    this.eventChannel.set(CHANNEL_STATE_VALUE[state]);
   }
 }

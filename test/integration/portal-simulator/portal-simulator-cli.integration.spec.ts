@@ -198,7 +198,14 @@ describe('portal simulator CLI', () => {
   it('forgets what it received on DELETE /records', async () => {
     expect((await control('DELETE', '/records')).status).toBe(204);
 
-    await expect((await control('GET', '/records')).json()).resolves.toEqual({ counts: {}, calls: [], session_validations: [], events: [] });
+    await expect((await control('GET', '/records')).json()).resolves.toEqual({
+      counts: {},
+      duplicates_dropped: 0,
+      duplicate_counts: {},
+      calls: [],
+      session_validations: [],
+      events: [],
+    });
   });
 
   it('exits 0 on SIGTERM', async () => {

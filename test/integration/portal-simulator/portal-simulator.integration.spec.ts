@@ -146,6 +146,78 @@ describe(PortalSimulator.name, () => {
       expect(sut.events[0]?.callerCn).toBe('agent-1.vpn.example.com');
       expect(sut.calls).toEqual([]);
     });
+
+    const connect = (eventId: string, sessionId = 's1') =>
+      agent.unary(agent.events, 'ReportConnect', { username: 'alice', session_id: sessionId, metadata: { event_id: eventId } });
+
+    it('records a re-sent event_id as a duplicate and counts it', async () => {
+      await connect('ev-1');
+      await connect('ev-2', 's2');
+      await connect('ev-1');
+
+      expect(sut.events.map((event) => event.duplicate)).toEqual([false, false, true]);
+      expect(sut.uniqueEvents.map((event) => (event.request['metadata'] as Record<string, string>)['event_id'])).toEqual(['ev-1', 'ev-2']);
+      expect(sut.duplicateEventCount).toBe(1);
+      expect(sut.duplicateCounts()).toEqual({ ReportConnect: 1 });
+      expect(sut.callCount('ReportConnect')).toBe(3);
+    });
+
+    it('counts the retry of a call the error-rate switch failed as a duplicate', async () => {
+      sut.setErrorRate(1);
+      await expect(connect('ev-lost')).rejects.toMatchObject({ code: GrpcStatus.UNAVAILABLE });
+      sut.setErrorRate(0);
+
+      await expect(connect('ev-lost')).resolves.toMatchObject({ success: true });
+
+      expect(sut.events.map((event) => [event.simulatedError, event.duplicate])).toEqual([
+        [true, false],
+        [false, true],
+      ]);
+      expect(sut.duplicateEventCount).toBe(1);
+    });
+
+    it('does not take events without an event_id for duplicates', async () => {
+      await agent.unary(agent.events, 'ReportDisconnect', { username: 'alice', session_id: 's1' });
+      await agent.unary(agent.events, 'ReportDisconnect', { username: 'alice', session_id: 's1' });
+
+      expect(sut.duplicateEventCount).toBe(0);
+      expect(sut.uniqueEvents).toHaveLength(2);
+    });
+
+    it('forgets the event ids it saw on resetRecords', async () => {
+      await connect('ev-1');
+      sut.resetRecords();
+
+      await connect('ev-1');
+
+      expect(sut.events.map((event) => event.duplicate)).toEqual([false]);
+      expect(sut.duplicateEventCount).toBe(0);
+    });
+
+    describe('ReportSessionUpdate', () => {
+      const update = (username: string) =>
+        agent.unary(agent.events, 'ReportSessionUpdate', { username, session_id: `s-${username}`, status: 'SESSION_STATUS_ACTIVE' });
+
+      it('asks to disconnect a user the policy denies, with the deny reason', async () => {
+        await expect(update('bob')).resolves.toEqual({ success: true, should_disconnect: true, disconnect_reason: 'account suspended' });
+      });
+
+      it('keeps a user the policy allows', async () => {
+        await expect(update('alice')).resolves.toEqual({ success: true, should_disconnect: false, disconnect_reason: '' });
+      });
+
+      it('judges a group member by the group their ReportConnect reported', async () => {
+        await agent.unary(agent.events, 'ReportConnect', { username: 'carol', groupname: 'staff', session_id: 's-carol' });
+
+        await expect(update('carol')).resolves.toMatchObject({ should_disconnect: false });
+      });
+
+      it('follows a policy changed at runtime', async () => {
+        sut.setPolicy(testPolicy('users:\n  alice: { allow: false, deny_reason: "left the company" }\n'));
+
+        await expect(update('alice')).resolves.toMatchObject({ should_disconnect: true, disconnect_reason: 'left the company' });
+      });
+    });
   });
 
   describe('mutual TLS', () => {

@@ -1,4 +1,4 @@
-import type { ConnectEventBody, DisconnectEventBody, UpdateEventBody } from '../../../src/session-events/session-event';
+import type { ConnectEventBody, DisconnectEventBody, StoredEvent, UpdateEventBody } from '../../../src/session-events/session-event';
 import { FAKE_CLOCK_START_MS } from './fake-clock';
 
 /** A plausible ReportConnect body; override only what the test is about. */
@@ -39,6 +39,19 @@ export function anUpdateBody(overrides: Partial<UpdateEventBody> = {}): UpdateEv
     stats: { durationSeconds: 30, bytesReceived: 500, bytesSent: 900 },
     status: 'ACTIVE',
     metadata: {},
+    ...overrides,
+  };
+}
+
+/** An event as the outbox returns it from lease(). */
+export function aStoredEvent<B extends StoredEvent['body']>(body: B, overrides: Partial<Omit<StoredEvent, 'body'>> = {}): StoredEvent & { body: B } {
+  return {
+    seq: 1,
+    eventId: '6f1c1b8e-2f55-4c43-9d47-2b7a4f3c0a11',
+    body,
+    createdAtMs: FAKE_CLOCK_START_MS,
+    attempts: 0,
+    notBeforeMs: FAKE_CLOCK_START_MS,
     ...overrides,
   };
 }

@@ -426,6 +426,15 @@ describe(loadAgentConfig.name, () => {
       expect(problemsOf(yaml)).toEqual([`portal.tls.cert_file: "${missing}": file not found, expected a PEM certificate`]);
     });
 
+    it('reports a missing portal client certificate with events on in any mode (EventService needs it)', () => {
+      const missing = `${ws.dir}/portal.crt`;
+      const yaml =
+        `${ws.tlsYaml()}\nevents:\n  enabled: true\nportal:\n  address: 127.0.0.1:9443\n  tls:\n` +
+        `    cert_file: ${missing}\n    key_file: ${ws.keyFile}\n    ca_file: ${ws.caFile}\n`;
+
+      expect(problemsOf(yaml)).toEqual([`portal.tls.cert_file: "${missing}": file not found, expected a PEM certificate`]);
+    });
+
     it('refuses a portal call timeout longer than the decision budget', () => {
       const problems = problemsOf(`${portalYaml('  call_timeout_ms: 3000\n')}`);
 
