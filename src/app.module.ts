@@ -14,6 +14,7 @@ import { OcctlModule } from './occtl/occtl.module';
 import { PortalModule } from './portal/portal.module';
 import { ResilienceModule } from './resilience/resilience.module';
 import { RevalidationModule } from './revalidation/revalidation.module';
+import { SessionEventsModule } from './session-events/session-events.module';
 import { SessionModule } from './session/session.module';
 import { UserConfigModule } from './user-config/user-config.module';
 import { VpnModule } from './vpn/vpn.module';
@@ -50,6 +51,7 @@ export class AppModule {
         PortalModule,
         ResilienceModule,
         RevalidationModule,
+        SessionEventsModule,
         IpcModule,
       ],
     };

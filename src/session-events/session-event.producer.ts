@@ -17,6 +17,17 @@ export interface ProducerTiming {
   readonly settleMs: number;
 }
 
+/** Resolves true when the ocserv that had the sessions still answers (OcservSessionSync.sameOcservAnswers). */
+export type OcservProbe = () => Promise<boolean>;
+
+/**
+ * An end ocserv did not explain is held while ocserv is asked whether it is still there, at
+ * most this long beyond the settle window. Measured on 1.1.6 stopped with SIGTERM: it reports
+ * every end as "unknown" first, and `occtl show status` then takes ~1.3 s to fail while the
+ * main process winds down; a live ocserv answers in milliseconds.
+ */
+const PROBE_MAX_WAIT_MS = 3_000;
+
 /**
  * Session lifecycle -> events in the outbox: one ReportConnect per session start and one
  * ReportDisconnect per end, whichever paths reported them (the outbox's ledger decides what is
@@ -32,12 +43,14 @@ export class SessionEventProducer implements SessionLifecycleListener {
   private readonly undecided = new Map<string, number>();
   private ocservGoneAtMs = Number.NEGATIVE_INFINITY;
   private recovered = false;
+  private probing = false;
   private wake: () => void = () => undefined;
 
   constructor(
     private readonly outbox: EventOutbox,
     private readonly clock: Clock,
     private readonly timing: ProducerTiming,
+    private readonly sameOcservAnswers: OcservProbe = () => Promise.resolve(true),
   ) {}
 
   onRecorded(wake: () => void): void {
@@ -72,14 +85,19 @@ export class SessionEventProducer implements SessionLifecycleListener {
     const live = this.liveConnectedAt(report);
     let body = disconnectFromReport(report, intent, live);
     if (nowMs - this.ocservGoneAtMs < this.timing.settleMs) body = withOcservStopped(body);
-    const outcome = this.outbox.recordDisconnect(body, nowMs, nowMs + this.timing.settleMs);
+    const undecided = isUndecided(factsOf(body.metadata));
+    const holdMs = this.timing.settleMs + (undecided ? PROBE_MAX_WAIT_MS : 0);
+    const outcome = this.outbox.recordDisconnect(body, nowMs, nowMs + holdMs);
     if (outcome.outcome === 'duplicate') {
       this.outbox.amendPendingDisconnect(report.sessionId, (pending) =>
         pending.username === report.username ? withIntent(mergeReport(pending, report), intent) : pending,
       );
       return;
     }
-    if (outcome.outcome === 'stored' && isUndecided(factsOf(body.metadata))) this.remember(this.undecided, report.sessionId, nowMs);
+    if (outcome.outcome === 'stored' && undecided) {
+      this.remember(this.undecided, report.sessionId, nowMs);
+      this.probeOcserv();
+    }
     this.handle(outcome, report.sessionId);
   }
 
@@ -93,10 +111,9 @@ export class SessionEventProducer implements SessionLifecycleListener {
     this.ocservGoneAtMs = nowMs;
     let amended = 0;
     for (const [sessionId, atMs] of this.undecided) {
-      if (nowMs - atMs > this.timing.settleMs) continue;
+      if (nowMs - atMs > this.timing.settleMs + PROBE_MAX_WAIT_MS) continue;
       if (this.outbox.amendPendingDisconnect(sessionId, withOcservStopped)) amended += 1;
     }
-    this.undecided.clear();
     if (amended > 0) this.logger.log({ msg: 'session ends attributed to ocserv stopping', sessions: amended, detail });
   }
 
@@ -150,6 +167,41 @@ export class SessionEventProducer implements SessionLifecycleListener {
     const outcome = this.outbox.recordUpdate(body, nowMs);
     this.handle(outcome, session.sessionId);
     return outcome;
+  }
+
+  /**
+   * One probe at a time: in a shutdown every session's end is unexplained, and one answer
+   * covers them all. The answer (or PROBE_MAX_WAIT_MS without one) releases the ends it covers
+   * at the end of their settle window: as SERVER_SHUTDOWN when ocserv went away.
+   */
+  private probeOcserv(): void {
+    if (this.probing) return;
+    this.probing = true;
+    const askedAtMs = this.clock.nowMs();
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), PROBE_MAX_WAIT_MS);
+      timer.unref();
+    });
+    void Promise.race([this.sameOcservAnswers().catch(() => true), bound]).then((same) => {
+      clearTimeout(timer);
+      if (!same) this.ocservGone('ocserv did not answer (or another instance did) right after sessions ended unexplained');
+      this.release(askedAtMs);
+      this.probing = false;
+      // Ends recorded while the probe ran are not covered by its answer.
+      if (this.undecided.size > 0) this.probeOcserv();
+    });
+  }
+
+  /** Ends recorded up to `askedAtMs` go out at the end of their settle window. */
+  private release(askedAtMs: number): void {
+    const nowMs = this.clock.nowMs();
+    for (const [sessionId, atMs] of this.undecided) {
+      if (atMs > askedAtMs) continue;
+      this.undecided.delete(sessionId);
+      this.outbox.amendPendingDisconnect(sessionId, (body) => body, Math.max(nowMs, atMs + this.timing.settleMs));
+    }
+    this.wake();
   }
 
   private handle(outcome: RecordOutcome, sessionId: string): void {

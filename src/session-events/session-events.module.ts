@@ -1,22 +1,54 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Clock } from '../clock/clock';
+import type { AgentConfig } from '../config/agent-config.schema';
 import { PortalModule } from '../portal/portal.module';
+import { OcservSessionSync } from '../session/ocserv-session-sync.service';
+import { SessionModule } from '../session/session.module';
+import { VpnModule } from '../vpn/vpn.module';
 import { EventAnswerHandler } from './event-answer.handler';
 import { EventDeliverer } from './event-deliverer';
-import { LoggingEventAnswerHandler } from './logging-event-answer.handler';
+import { DisabledEventOutbox } from './outbox/disabled-event-outbox';
+import { EventOutbox } from './outbox/event-outbox';
+import { SqliteEventOutbox } from './outbox/sqlite-event-outbox';
+import { PortalEventAnswers } from './portal-event-answers';
+import { SessionEventProducer } from './session-event.producer';
 import { SessionEventsMetrics } from './session-events-metrics';
+import { SessionEventsWiring } from './session-events.wiring';
 
 /**
- * Session events to the portal: the deliverer, its metrics and what handles the portal's
- * answers. EventOutbox (the SQLite store) is provided next to these by the outbox's own
- * change; the producer calls EventDeliverer.notify() after each record*().
+ * Session events to the portal (docs/events.md): session lifecycle -> producer -> durable
+ * outbox (SQLite) -> deliverer -> EventService, and the portal's answers acted on. With
+ * events.enabled false no file is opened and nothing listens.
  *
  * Shutdown order: this module imports PortalModule, so Nest runs this module's
- * onApplicationShutdown (the deliverer's drain) before the EventService client closes;
- * the outbox must close after the drain too (its delivered() commit is the drain's last step).
+ * onApplicationShutdown (the deliverer's drain, then the outbox's close) before the
+ * EventService client closes.
  */
 @Module({
-  imports: [PortalModule],
-  providers: [EventDeliverer, SessionEventsMetrics, { provide: EventAnswerHandler, useClass: LoggingEventAnswerHandler }],
+  imports: [SessionModule, PortalModule, VpnModule],
+  providers: [
+    {
+      provide: EventOutbox,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AgentConfig, true>): EventOutbox => {
+        const events = config.get('events', { infer: true });
+        return events.enabled ? SqliteEventOutbox.fromConfig(events) : new DisabledEventOutbox();
+      },
+    },
+    {
+      provide: SessionEventProducer,
+      inject: [EventOutbox, Clock, ConfigService, OcservSessionSync],
+      useFactory: (outbox: EventOutbox, clock: Clock, config: ConfigService<AgentConfig, true>, sync: OcservSessionSync) =>
+        new SessionEventProducer(outbox, clock, { settleMs: config.get('events', { infer: true }).disconnect_settle_ms }, () =>
+          sync.sameOcservAnswers(),
+        ),
+    },
+    EventDeliverer,
+    SessionEventsMetrics,
+    { provide: EventAnswerHandler, useClass: PortalEventAnswers },
+    SessionEventsWiring,
+  ],
   exports: [EventDeliverer],
 })
 export class SessionEventsModule {}

@@ -141,6 +141,21 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
   }
 
   /**
+   * Asks ocserv now (not sharing a reconciliation in flight) whether the same instance still
+   * answers: false when occtl fails, ocserv reports itself offline (it is stopping), or another
+   * instance answers. The event producer asks after an end ocserv did not explain.
+   */
+  async sameOcservAnswers(): Promise<boolean> {
+    try {
+      const status = await this.occtl.showStatus();
+      const known = this.state.status;
+      return status.status === 'online' && (known === undefined || !isAnotherInstance(known, status));
+    } catch {
+      return false;
+    }
+  }
+
+  /**
    * Marks sessions the agent itself ended (DisconnectUser) so a late snapshot does not bring
    * them back, and reports the end (the caller announced why with SessionLifecycle.ending()).
    */

@@ -52,7 +52,12 @@ export interface AuthorizationRig {
   stop(): Promise<void>;
 }
 
-export async function startAuthorizationRig(): Promise<AuthorizationRig> {
+export interface AuthorizationRigOptions {
+  /** Extra `key = value` lines for the lab's ocserv.conf (e.g. a short idle-timeout). */
+  readonly extraConfig?: readonly string[];
+}
+
+export async function startAuthorizationRig(options: AuthorizationRigOptions = {}): Promise<AuthorizationRig> {
   buildHook();
   // 0755, not mkdtemp's 0700: ocserv (root) runs the hook, which reads hook.conf and reaches the socket here.
   const dir = mkdtempSync(join(tmpdir(), 'authz-rig-'));
@@ -69,6 +74,7 @@ export async function startAuthorizationRig(): Promise<AuthorizationRig> {
     connectScript: HOOK_BINARY,
     disconnectScript: HOOK_BINARY,
     env: { OCSERV_AGENT_HOOK_CONFIG: hookConfigFile },
+    extraConfig: options.extraConfig ?? [],
   });
   let current: TestAgent | undefined;
   const stopAgent = async () => {

@@ -9,15 +9,13 @@ import { EventReporter } from '../../../src/portal/event-reporter';
 import { GrpcEventReporter } from '../../../src/portal/grpc-event-reporter';
 import { PortalModule } from '../../../src/portal/portal.module';
 import { UnconfiguredEventReporter } from '../../../src/portal/unconfigured-event-reporter';
-import { EventDeliverer } from '../../../src/session-events/event-deliverer';
 import { EventOutbox } from '../../../src/session-events/outbox/event-outbox';
-import { SessionEventsModule } from '../../../src/session-events/session-events.module';
 import { InMemoryEventOutbox } from '../../support/session-events/in-memory-event-outbox';
 import { anAgentConfig, configServiceFor } from '../builders/agent-config.builder';
 import { agentErrorFromAsync } from '../builders/caught-error';
 import { aConnectBody, aStoredEvent } from '../builders/session-event.builder';
 
-/** What the app's global modules give PortalModule and SessionEventsModule; EventOutbox is the in-memory one. */
+/** What the app's global modules give PortalModule; EventOutbox is the in-memory one. (The whole app with events on boots in test/integration/session-events.) */
 function globalsFor(config: AgentConfig): unknown {
   @Global()
   @Module({
@@ -52,14 +50,5 @@ describe('EventReporter provider (PortalModule)', () => {
     expect(sut).toBeInstanceOf(UnconfiguredEventReporter);
     const error = await agentErrorFromAsync(sut.report(aStoredEvent(aConnectBody()), 1_000));
     expect(error.code).toBe(AgentErrorCode.FailedPrecondition);
-  });
-
-  it('lets SessionEventsModule build its deliverer from the exported reporter', async () => {
-    const config = anAgentConfig({ portal: { address: '127.0.0.1:9', insecure: true }, events: { enabled: true } });
-
-    const moduleRef = await Test.createTestingModule({ imports: [globalsFor(config) as never, SessionEventsModule] }).compile();
-
-    expect(moduleRef.get(EventDeliverer)).toBeInstanceOf(EventDeliverer);
-    (moduleRef.get(EventReporter, { strict: false }) as GrpcEventReporter).onApplicationShutdown();
   });
 });
