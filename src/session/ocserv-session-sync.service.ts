@@ -144,8 +144,13 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
    * Asks ocserv now (not sharing a reconciliation in flight) whether the same instance still
    * answers: false when occtl fails, ocserv reports itself offline (it is stopping), or another
    * instance answers. The event producer asks after an end ocserv did not explain.
+   * With ocserv.sync_sessions false it answers true and asks nothing: the agent does not
+   * follow ocserv then (sessions come from NotifyConnect/NotifyDisconnect, often with no
+   * ocserv reachable), so a failing occtl says nothing about an end and must not turn every
+   * notified end into SERVER_SHUTDOWN.
    */
   async sameOcservAnswers(): Promise<boolean> {
+    if (!this.enabled) return true;
     try {
       const status = await this.occtl.showStatus();
       const known = this.state.status;

@@ -1,4 +1,4 @@
-import type { NewVpnSession } from '../../../src/session/vpn-session';
+import type { NewVpnSession, VpnSession } from '../../../src/session/vpn-session';
 import { FAKE_CLOCK_START_MS } from './fake-clock';
 
 /** A plausible session as ocserv reports it; override only what the test is about. */
@@ -15,4 +15,9 @@ export function aNewVpnSession(overrides: Partial<NewVpnSession> = {}): NewVpnSe
     metadata: { platform: 'linux' },
     ...overrides,
   };
+}
+
+/** A session as the store holds it (last confirmed at its connect time). */
+export function aVpnSession(overrides: Partial<VpnSession> = {}): VpnSession {
+  return { ...aNewVpnSession(), updatedAtMs: FAKE_CLOCK_START_MS, ...overrides };
 }

@@ -182,6 +182,47 @@ describe(IpcHookController.name, () => {
 
       expect(agentErrorFrom(() => sut.disconnect(aHookRequest({}, { op: 'disconnect' })))).toBe(sessions.disconnectError);
     });
+
+    describe("with ocserv's STATS_* counters", () => {
+      const aDisconnect = (stats: Record<string, string>): HookRequest =>
+        aHookRequest({ REASON: 'disconnect', STATS_BYTES_IN: '5000', STATS_BYTES_OUT: '7000', STATS_DURATION: '64', ...stats }, { op: 'disconnect' });
+
+      it('passes the bytes in and out and the duration on', () => {
+        sut.disconnect(aDisconnect({}));
+
+        expect(sessions.disconnects[0]?.stats).toEqual({ bytesIn: 5000, bytesOut: 7000, durationSeconds: 64 });
+      });
+
+      it('takes counters up to 2^53 - 1', () => {
+        sut.disconnect(aDisconnect({ STATS_BYTES_IN: String(Number.MAX_SAFE_INTEGER), STATS_BYTES_OUT: '0', STATS_DURATION: '0' }));
+
+        expect(sessions.disconnects[0]?.stats).toEqual({ bytesIn: Number.MAX_SAFE_INTEGER, bytesOut: 0, durationSeconds: 0 });
+      });
+
+      it('leaves the counters out when ocserv gave none', () => {
+        sut.disconnect(aHookRequest({ REASON: 'disconnect' }, { op: 'disconnect' }));
+
+        expect(sessions.disconnects[0]).not.toHaveProperty('stats');
+      });
+
+      const HOSTILE = ['-1', '1e3', '12abc', '1'.repeat(30), '9007199254740993', '', ' 12', '0x10', '1.5'];
+
+      it.each(HOSTILE.flatMap((value) => [['STATS_BYTES_IN', value], ['STATS_BYTES_OUT', value]]))(
+        'leaves the stats out for %s=%j and still reports the end',
+        (name, value) => {
+          expect(sut.disconnect(aDisconnect({ [name]: value }))).toEqual({ ok: true });
+
+          expect(sessions.disconnects).toHaveLength(1);
+          expect(sessions.disconnects[0]).toEqual({ username: 'alice', sessionId: '4242', reason: OCSERV_DISCONNECT_REASON });
+        },
+      );
+
+      it.each(HOSTILE)('keeps the byte counters but no duration for STATS_DURATION=%j', (value) => {
+        expect(sut.disconnect(aDisconnect({ STATS_DURATION: value }))).toEqual({ ok: true });
+
+        expect(sessions.disconnects[0]?.stats).toEqual({ bytesIn: 5000, bytesOut: 7000, durationSeconds: undefined });
+      });
+    });
   });
 
   describe('hostUpdate', () => {

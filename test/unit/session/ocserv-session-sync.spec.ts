@@ -204,6 +204,46 @@ describe(OcservSessionSync.name, () => {
     });
   });
 
+  describe('sameOcservAnswers', () => {
+    it('answers true while the instance it last reached is online', async () => {
+      await sut.reconcile();
+
+      await expect(sut.sameOcservAnswers()).resolves.toBe(true);
+    });
+
+    it('answers false when occtl fails', async () => {
+      await sut.reconcile();
+      occtl.down = true;
+
+      await expect(sut.sameOcservAnswers()).resolves.toBe(false);
+    });
+
+    it('answers false when ocserv reports itself stopping', async () => {
+      await sut.reconcile();
+      occtl.status = anOcctlStatus({ status: 'offline' });
+
+      await expect(sut.sameOcservAnswers()).resolves.toBe(false);
+    });
+
+    it('answers false when another instance answers', async () => {
+      await sut.reconcile();
+      occtl.status = anOcctlStatus({ serverPid: 2000 });
+
+      await expect(sut.sameOcservAnswers()).resolves.toBe(false);
+    });
+
+    it('answers true without asking ocserv when session syncing is off: the agent does not follow ocserv then', async () => {
+      const config = configServiceFor(anAgentConfig({ ocserv: { sync_sessions: false } }));
+      const stream = { events$: events.asObservable(), started$: started.asObservable(), interrupted$: new Subject<string>(), resumeNow: () => undefined } as unknown as OcctlEventStream;
+      const off = new OcservSessionSync(store, occtl as unknown as OcctlService, stream, new SchedulerRegistry(), metrics, clock, config, connects);
+      occtl.down = true;
+      const asked = jest.spyOn(occtl, 'showStatus');
+
+      await expect(off.sameOcservAnswers()).resolves.toBe(true);
+      expect(asked).not.toHaveBeenCalled();
+    });
+  });
+
   describe('events with the hook socket on', () => {
     let hooked: OcservSessionSync;
     const carol = { sessionId: '41', username: 'carol', clientIp: '198.51.100.1', vpnIp: '', deviceId: '', connectedAtMs: 0, bytesIn: 0, bytesOut: 0, metadata: {} };

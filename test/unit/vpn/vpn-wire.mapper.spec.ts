@@ -160,6 +160,24 @@ describe('vpn-wire.mapper', () => {
     ])('refuses a hostile %s', (field, overrides) => {
       expect(agentErrorFrom(() => toDisconnectNotice(aNotifyDisconnectRequest(overrides))).message.startsWith(field)).toBe(true);
     });
+
+    it('carries no stats when every counter is zero (proto3: the caller sent none)', () => {
+      expect(toDisconnectNotice(aNotifyDisconnectRequest({ bytes_in: 0, bytes_out: 0, duration_seconds: 0 }))).not.toHaveProperty('stats');
+    });
+
+    it("carries the caller's counters and duration", () => {
+      const notice = toDisconnectNotice(aNotifyDisconnectRequest({ bytes_in: 5_000, bytes_out: 7_000, duration_seconds: 64 }));
+
+      expect(notice.stats).toEqual({ bytesIn: 5_000, bytesOut: 7_000, durationSeconds: 64 });
+    });
+
+    it.each([
+      [{ bytes_in: 1 }, { bytesIn: 1, bytesOut: 0, durationSeconds: undefined }],
+      [{ bytes_out: 1 }, { bytesIn: 0, bytesOut: 1, durationSeconds: undefined }],
+      [{ duration_seconds: 1 }, { bytesIn: 0, bytesOut: 0, durationSeconds: 1 }],
+    ])('carries stats when any counter is not zero: %j', (counters, stats) => {
+      expect(toDisconnectNotice(aNotifyDisconnectRequest(counters)).stats).toEqual(stats);
+    });
   });
 
   describe(toNotifyDisconnectResponse.name, () => {
