@@ -3,9 +3,9 @@
  * Load client for the hook socket, run as its own process so it does not share
  * the agent's event loop. Plain JS: nothing to compile, starts in ~40 ms.
  *   node bench/ipc-load.client.js '{"socket":"/x/hook.sock","clients":50,"durationMs":10000,
- *                                   "mode":"persistent"|"per-request","users":["alice",...]}'
+ *                                   "mode":"persistent"|"per-request","users":["alice",...],"intervalMs":5}'
  * persistent: each client keeps one connection and sends NDJSON requests one after
- * another (as tools do); per-request: a new connection per request (as the hook does).
+ * another (as tools do), or paced with intervalMs (one request per interval per client); per-request: a new connection per request (as the hook does).
  * Prints {"answered","allowed","errors","elapsed_ms","latencies_ms":[...]} on stdout.
  */
 const net = require('node:net');
@@ -47,13 +47,22 @@ function persistentClient() {
     const socket = net.createConnection(args.socket);
     let buffer = '';
     let startedNs = 0n;
-    const send = () => {
+    // intervalMs: paced (one request every intervalMs, or at once when the last answer came late), else back to back.
+    let nextAtMs = Date.now();
+    const sendNow = () => {
       if (Date.now() >= deadline) {
         socket.end();
         return;
       }
       startedNs = process.hrtime.bigint();
       socket.write(request());
+    };
+    const send = () => {
+      if (!args.intervalMs) return sendNow();
+      nextAtMs += args.intervalMs;
+      const waitMs = nextAtMs - Date.now();
+      if (waitMs <= 0) return sendNow();
+      setTimeout(sendNow, waitMs);
     };
     socket.setEncoding('utf8');
     socket.on('connect', send);
