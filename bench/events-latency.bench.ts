@@ -43,7 +43,7 @@ const BENCH_CPU = 1;
 function pin(pid: number, cpu: number): void {
   execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
 }
-const RESULTS_FILE = join(__dirname, 'results', 'events-latency.json');
+const RESULTS_FILE = join(__dirname, 'results', process.env.BENCH_PORTAL_DOWN === '1' ? 'events-latency-portal-down.json' : 'events-latency.json');
 const TARGET_ADDED_P99_MS = 2;
 
 interface LoadResult {

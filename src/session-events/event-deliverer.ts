@@ -13,14 +13,6 @@ import { RetryBackoff } from './retry-backoff';
 import type { StoredEvent } from './session-event';
 import { SessionEventsMetrics } from './session-events-metrics';
 
-/**
- * How long a recorded event may wait before the deliverer looks: a login's ReportConnect is
- * recorded while the hook waits for its answer; looking a moment later lets the answer go
- * first and gathers a burst of logins into one lease, one batch of calls and one commit.
- * (bench/events-latency.bench.ts measures what delivering costs the answers; docs/events.md.)
- */
-export const NOTIFY_LINGER_MS = 10;
-
 /** With nothing due and nothing recorded (notify() not called), look again this often anyway. */
 export const IDLE_RECHECK_MS = 30_000;
 /**
@@ -114,12 +106,9 @@ export class EventDeliverer implements OnApplicationBootstrap, OnApplicationShut
     this.schedulePump();
   }
 
-  /**
-   * An event was just recorded: look within NOTIFY_LINGER_MS rather than at the next timer.
-   * Cheap; calls within the linger coalesce into one lease, one batch of calls, one commit.
-   */
+  /** An event was just recorded: look now rather than at the next timer. Cheap; calls in one turn coalesce. */
   notify(): void {
-    this.wakeAt(this.clock.nowMs() + NOTIFY_LINGER_MS);
+    this.schedulePump();
   }
 
   /**
