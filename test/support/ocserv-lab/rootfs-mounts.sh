@@ -6,7 +6,8 @@
 # unmounts. Users whose owner is gone (a crashed or SIGKILLed test run) are pruned whenever
 # the mounts are touched: their ocserv is killed (its process group, and only when pid, start
 # time and chroot all still match), their lab dir removed, and with no live user left the
-# mounts are undone.
+# mounts are undone. A lab released by the process-exit hook of a failed run keeps its dir
+# for a day.
 #
 #   rootfs-mounts.sh acquire ROOTFS USER OWNER_PID LAB_DIR
 #   rootfs-mounts.sh server  ROOTFS USER SERVER_PID
@@ -64,6 +65,18 @@ prune_dead_users() {
   done
 }
 
+# Lab dirs no user names any more (a test run that failed keeps its dir, ocserv.log included,
+# for a post-mortem), removed a day later.
+remove_old_lab_dirs() {
+  local dir
+  for dir in "$root"/tmp/ocserv-lab-*; do
+    [ -d "$dir" ] || continue
+    grep -qxF "dir=$dir" "$users"/* 2>/dev/null && continue
+    [ -n "$(find "$dir" -maxdepth 0 -mmin +1440)" ] && rm -rf --one-file-system "$dir"
+  done
+  return 0
+}
+
 live_users() {
   find "$users" -mindepth 1 -maxdepth 1 -type f | wc -l
 }
@@ -90,6 +103,7 @@ case "$op" in
   acquire)
     user="$3" owner_pid="$4" dir="$5"
     prune_dead_users
+    remove_old_lab_dirs
     # No live user but mounts left: a crashed run's. Start from a clean state.
     [ "$(live_users)" -eq 0 ] && unmount_all
     printf 'owner=%s\ndir=%s\n' "$(identity "$owner_pid")" "$dir" >"$users/$user"
@@ -107,6 +121,7 @@ case "$op" in
     ;;
   prune)
     prune_dead_users
+    remove_old_lab_dirs
     [ "$(live_users)" -eq 0 ] && unmount_all
     ;;
   *)
