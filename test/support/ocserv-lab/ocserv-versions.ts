@@ -13,12 +13,14 @@ export interface OcservVersionSource {
   /** Debian suite whose rootfs holds it; undefined for the machine's own ocserv. */
   readonly suite: RootfsSuite | undefined;
   readonly distribution: string;
+  /** occtl lists `terminate user/id/session` (disconnect and invalidate the cookie), as captured in its --help. */
+  readonly hasTerminate: boolean;
 }
 
 export const OCSERV_VERSIONS: Readonly<Record<OcservVersion, OcservVersionSource>> = {
-  '1.1.6': { version: '1.1.6', suite: undefined, distribution: 'Debian 12 (this machine)' },
-  '1.3.0': { version: '1.3.0', suite: 'trixie', distribution: 'Debian 13 trixie' },
-  '1.5.0': { version: '1.5.0', suite: 'sid', distribution: 'Debian unstable sid' },
+  '1.1.6': { version: '1.1.6', suite: undefined, distribution: 'Debian 12 (this machine)', hasTerminate: false },
+  '1.3.0': { version: '1.3.0', suite: 'trixie', distribution: 'Debian 13 trixie', hasTerminate: false },
+  '1.5.0': { version: '1.5.0', suite: 'sid', distribution: 'Debian unstable sid', hasTerminate: true },
 };
 
 /** Which version a lab runs when the test does not say: $OCSERV_LAB_VERSION, else 1.1.6. */

@@ -26,9 +26,6 @@ interface CaptureManifest {
 
 const NOW_MS = Date.parse('2026-12-02T16:30:00Z');
 
-/** Which versions list `terminate` in --help (the capability the agent detects). */
-const HAS_TERMINATE: Readonly<Record<OcservVersion, boolean>> = { '1.1.6': false, '1.3.0': false, '1.5.0': true };
-
 function fixture(version: OcservVersion, name: string): string {
   return readFileSync(join(__dirname, '../../../fixtures', `ocserv-${version}`, name), 'utf8');
 }
@@ -121,11 +118,13 @@ describe.each(Object.keys(OCSERV_VERSIONS) as OcservVersion[])('occtl output cap
     expect(events[1]?.id).toBe(events[0]?.id);
   });
 
-  it(`--help: the baseline commands, terminate ${HAS_TERMINATE[version] ? 'listed' : 'absent'}`, () => {
+  const { hasTerminate } = OCSERV_VERSIONS[version];
+
+  it(`--help: the baseline commands, terminate ${hasTerminate ? 'listed' : 'absent'}`, () => {
     const commands = parseHelpCommands(fixture(version, 'help.txt'));
 
     expect([...commands]).toEqual(expect.arrayContaining(['show users', 'show iroutes', 'disconnect id', 'unban ip', 'reload']));
-    expect(commands.has('terminate user')).toBe(HAS_TERMINATE[version]);
-    expect(commands.has('terminate session')).toBe(HAS_TERMINATE[version]);
+    expect(commands.has('terminate user')).toBe(hasTerminate);
+    expect(commands.has('terminate session')).toBe(hasTerminate);
   });
 });
