@@ -6,7 +6,7 @@ import { freeTcpPort } from './free-port';
 import { killGroup, trackPid, untrackPid, waitForExit } from './lab-processes';
 import { ocservConfText } from './ocserv-conf';
 import { OcservRuntime, ocservRuntime } from './ocserv-runtime';
-import { OcservVersion, defaultLabVersion } from './ocserv-versions';
+import { OCSERV_VERSIONS, OcservVersion, defaultLabVersion } from './ocserv-versions';
 import { VpnClient, VpnClientOptions, connectVpnClient } from './vpn-client';
 
 /*
@@ -137,7 +137,8 @@ export class OcservLab {
     // -f keeps ocserv in the foreground; detached gives it (and the sec-mod and
     // workers it forks) a process group of its own to kill as one.
     // Under chroot, chroot execs ocserv: the pid and process group are ocserv's own.
-    const [file, argv] = this.runtime.command(OCSERV, ['-c', this.insidePath(conf), '-f']);
+    const logStderr = OCSERV_VERSIONS[this.version].logStderrFlag ? ['--log-stderr'] : [];
+    const [file, argv] = this.runtime.command(OCSERV, ['-c', this.insidePath(conf), '-f', ...logStderr]);
     const server = spawn(file, argv, {
       detached: true,
       stdio: ['ignore', out, out],

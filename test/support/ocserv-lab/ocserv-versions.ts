@@ -15,12 +15,18 @@ export interface OcservVersionSource {
   readonly distribution: string;
   /** occtl lists `terminate user/id/session` (disconnect and invalidate the cookie), as captured in its --help. */
   readonly hasTerminate: boolean;
+  /**
+   * ocserv logs to syslog even in the foreground unless given --log-stderr (1.3.0 and 1.5.0
+   * have the flag; 1.1.6 neither has it nor needs it). Under chroot there is no /dev/log: without
+   * the flag the lab's ocserv.log would hold nothing past "listening".
+   */
+  readonly logStderrFlag: boolean;
 }
 
 export const OCSERV_VERSIONS: Readonly<Record<OcservVersion, OcservVersionSource>> = {
-  '1.1.6': { version: '1.1.6', suite: undefined, distribution: 'Debian 12 (this machine)', hasTerminate: false },
-  '1.3.0': { version: '1.3.0', suite: 'trixie', distribution: 'Debian 13 trixie', hasTerminate: false },
-  '1.5.0': { version: '1.5.0', suite: 'sid', distribution: 'Debian unstable sid', hasTerminate: true },
+  '1.1.6': { version: '1.1.6', suite: undefined, distribution: 'Debian 12 (this machine)', hasTerminate: false, logStderrFlag: false },
+  '1.3.0': { version: '1.3.0', suite: 'trixie', distribution: 'Debian 13 trixie', hasTerminate: false, logStderrFlag: true },
+  '1.5.0': { version: '1.5.0', suite: 'sid', distribution: 'Debian unstable sid', hasTerminate: true, logStderrFlag: true },
 };
 
 /** Which version a lab runs when the test does not say: $OCSERV_LAB_VERSION, else 1.1.6. */
