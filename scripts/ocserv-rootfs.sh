@@ -7,7 +7,8 @@
 #
 # Cached in $OCSERV_ROOTFS_CACHE (default /var/cache/ocserv-agent-test) and rebuilt when missing
 # or older than $OCSERV_ROOTFS_MAX_AGE_DAYS (default 7). rootfs-<suite> is a symlink to the
-# current build (rootfs-<suite>.<timestamp>); a rebuild is made beside it and swapped in with one
+# current build (<suite>.<timestamp>: short, because Unix socket paths in the lab dirs inside it
+# are limited to 107 bytes); a rebuild is made beside it and swapped in with one
 # rename, so a lab never sees a half-built tree, and a build still mounted by a running lab is
 # left in place until a later run finds it unmounted. Concurrent runs serialise on a lock file.
 # Needs root (mmdebstrap, chroot); installs mmdebstrap from Debian when it is missing.
@@ -79,7 +80,7 @@ if ! command -v mmdebstrap >/dev/null 2>&1; then
 fi
 
 mirror="${OCSERV_ROOTFS_MIRROR:-$(debian_mirror)}"
-build="$cache/rootfs-$suite.$(date -u +%Y%m%dT%H%M%SZ)"
+build="$cache/$suite.$(date -u +%y%m%d%H%M%S)"
 partial="$build.partial"
 rm -rf --one-file-system "$partial"
 log "building $suite from $mirror into $build"
@@ -102,10 +103,9 @@ mv -T "$link.new" "$link"
 log "built $version in $(($(date +%s) - started)) s"
 
 # Earlier builds, unless a running lab still has them mounted.
-for old in "$cache/rootfs-$suite".*; do
+for old in "$cache/$suite".*; do
   [ -d "$old" ] && [ ! -L "$old" ] || continue
   [ "$old" != "$build" ] || continue
-  case "$old" in *.lock) continue ;; esac
   if has_mounts "$old"; then
     log "keeping $old: still mounted"
   else

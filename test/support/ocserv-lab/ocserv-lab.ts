@@ -33,7 +33,7 @@ export interface OcservLabOptions {
   /** Which ocserv to run; $OCSERV_LAB_VERSION, else this machine's 1.1.6. */
   readonly version?: OcservVersion;
   readonly users?: readonly LabUser[];
-  /** Absolute path of the connect-script; /bin/true when unset. Under chroot: a file in the lab dir, or one the rootfs has. */
+  /** Absolute path of the connect-script; /bin/true when unset. Under chroot one from outside the rootfs is copied into the lab dir at each start. */
   readonly connectScript?: string;
   readonly disconnectScript?: string;
   /** Ban scoring stays off (0) unless a test opts in on its own isolated instance. */
@@ -126,8 +126,8 @@ export class OcservLab {
       ocservConfText({
         dir: this.insidePath(this.dir),
         port: this.port,
-        connectScript: this.insidePath(this.options.connectScript ?? '/bin/true'),
-        disconnectScript: this.insidePath(this.options.disconnectScript ?? '/bin/true'),
+        connectScript: this.runtime.programPath(this.options.connectScript ?? '/bin/true', this.dir),
+        disconnectScript: this.runtime.programPath(this.options.disconnectScript ?? '/bin/true', this.dir),
         maxBanScore: this.options.maxBanScore ?? 0,
         extraConfig: this.options.extraConfig ?? [],
       }),

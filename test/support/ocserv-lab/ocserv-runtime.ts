@@ -1,6 +1,6 @@
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { RootfsMountLease, ensureRootfs } from './ocserv-rootfs';
 import { OCSERV_VERSIONS, OcservVersion } from './ocserv-versions';
 
@@ -16,6 +16,11 @@ export interface OcservRuntime {
   /** Where lab dirs are made, on this machine. */
   readonly labParentDir: string;
   insidePath(hostPath: string): string;
+  /**
+   * A program ocserv runs (connect-script, disconnect-script), as ocserv sees it. Under chroot
+   * one from outside the rootfs (the compiled hook) is copied into `labDir` first.
+   */
+  programPath(hostPath: string, labDir: string): string;
   /** File and argv that run `program` (an absolute path as ocserv's system has it). */
   command(program: string, args: readonly string[]): readonly [file: string, argv: string[]];
   /** The occtl the agent is configured with (ocserv.occtl_path), written into `labDir` when it is a wrapper. */
@@ -38,6 +43,10 @@ class HostRuntime implements OcservRuntime {
   constructor(readonly version: OcservVersion) {}
 
   insidePath(hostPath: string): string {
+    return hostPath;
+  }
+
+  programPath(hostPath: string): string {
     return hostPath;
   }
 
@@ -72,14 +81,28 @@ class ChrootRuntime implements OcservRuntime {
 
   /** A path under the rootfs loses its prefix; any other must name the same file inside (e.g. /bin/true). */
   insidePath(hostPath: string): string {
-    const inside = relative(this.rootfs, hostPath);
-    if (inside !== '' && !inside.startsWith('..') && !inside.startsWith(sep)) return `/${inside}`;
+    if (this.isInside(hostPath)) return `/${relative(this.rootfs, hostPath)}`;
     if (existsSync(join(this.rootfs, hostPath))) return hostPath;
     throw new Error(`${hostPath} is outside the ocserv ${this.version} rootfs (${this.rootfs}) and not inside it either: put it in the lab dir`);
   }
 
+  programPath(hostPath: string, labDir: string): string {
+    if (this.isInside(hostPath) || existsSync(join(this.rootfs, hostPath))) return this.insidePath(hostPath);
+    const bin = join(labDir, 'bin');
+    mkdirSync(bin, { recursive: true, mode: 0o755 });
+    const copy = join(bin, basename(hostPath));
+    copyFileSync(hostPath, copy);
+    chmodSync(copy, 0o755);
+    return this.insidePath(copy);
+  }
+
   command(program: string, args: readonly string[]): readonly [string, string[]] {
     return [CHROOT, [this.rootfs, program, ...args]];
+  }
+
+  private isInside(hostPath: string): boolean {
+    const inside = relative(this.rootfs, hostPath);
+    return inside !== '' && !inside.startsWith('..') && !inside.startsWith(sep);
   }
 
   /**
