@@ -36,6 +36,8 @@ export interface OcservLabOptions {
   /** Absolute path of the connect-script; /bin/true when unset. Under chroot one from outside the rootfs is copied into the lab dir at each start. */
   readonly connectScript?: string;
   readonly disconnectScript?: string;
+  /** ocserv's host-update-script (unset: none); placed like the connect-script. */
+  readonly hostUpdateScript?: string;
   /** Ban scoring stays off (0) unless a test opts in on its own isolated instance. */
   readonly maxBanScore?: number;
   /** Extra `key = value` lines appended to ocserv.conf. */
@@ -128,6 +130,7 @@ export class OcservLab {
         port: this.port,
         connectScript: this.runtime.programPath(this.options.connectScript ?? '/bin/true', this.dir),
         disconnectScript: this.runtime.programPath(this.options.disconnectScript ?? '/bin/true', this.dir),
+        hostUpdateScript: this.options.hostUpdateScript === undefined ? undefined : this.runtime.programPath(this.options.hostUpdateScript, this.dir),
         maxBanScore: this.options.maxBanScore ?? 0,
         extraConfig: this.options.extraConfig ?? [],
       }),
