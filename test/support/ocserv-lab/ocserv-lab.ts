@@ -7,7 +7,7 @@ import { killGroup, trackPid, untrackPid, waitForExit } from './lab-processes';
 import { ocservConfText } from './ocserv-conf';
 import { OcservRuntime, ocservRuntime } from './ocserv-runtime';
 import { OCSERV_VERSIONS, OcservVersion, defaultLabVersion } from './ocserv-versions';
-import { VpnClient, VpnClientOptions, connectVpnClient } from './vpn-client';
+import { VpnClient, VpnClientOptions, connectVpnClient, obtainVpnCookie } from './vpn-client';
 
 /*
  * A real ocserv (Debian's package) per test suite, on 127.0.0.1 only, every file
@@ -188,6 +188,11 @@ export class OcservLab {
     this.clients.add(client);
     client.exited.then(() => this.clients.delete(client)).catch(() => undefined);
     return client;
+  }
+
+  /** A cookie for `user` (openconnect --authenticate), to connect with as `{ cookie }`: the way a client comes back. */
+  cookieFor(user: LabUser): string {
+    return obtainVpnCookie({ url: this.url, pin: this.serverPin, user });
   }
 
   /** Stops every client, then ocserv, then removes the dir. Safe to call twice. */
