@@ -9,7 +9,9 @@
  *      which the agent serves from its reconciled store.
  * Also timed here: the agent's parsing of that `show users` output.
  * Target: GetActiveSessions p99 <= 1/5 of raw `occtl -j show users` p99, same run.
- * Prints a summary and writes bench/results/occtl.json.
+ * Prints a summary and writes bench/results/occtl.json (occtl-<version>.json
+ * for another ocserv: OCSERV_LAB_VERSION=1.5.0 npm run bench -- occtl; the raw
+ * runs then go through the lab's chroot wrapper, as the agent's do).
  *   npm run bench -- occtl   (after npm run build)
  */
 import 'reflect-metadata';
@@ -25,6 +27,7 @@ import { toOcctlUsers } from '../src/occtl/parsing/occtl-records.mapper';
 import { connectAgent, mtlsCredentials } from '../test/support/agent-clients';
 import { eventually } from '../test/support/ocserv-lab/lab-agent';
 import { OcservLab } from '../test/support/ocserv-lab/ocserv-lab';
+import { defaultLabVersion } from '../test/support/ocserv-lab/ocserv-versions';
 import { TEST_IDENTITIES } from '../test/support/test-agent';
 import { createTestPki, TestPki } from '../test/support/test-pki';
 import { elapsedMs, summarize } from './bench-stats';
@@ -34,7 +37,8 @@ const OCCTL_RUNS = 300;
 const GRPC_CALLS = 2000;
 const PARSE_RUNS = 1000;
 const TARGET_RATIO = 0.2;
-const RESULTS_FILE = join(__dirname, 'results', 'occtl.json');
+const RESULTS_VERSION = defaultLabVersion();
+const RESULTS_FILE = join(__dirname, 'results', RESULTS_VERSION === '1.1.6' ? 'occtl.json' : `occtl-${RESULTS_VERSION}.json`);
 
 type Samples = Record<'raw_show_users' | 'raw_show_status' | 'grpc_get_active_sessions', number[]>;
 
@@ -85,7 +89,7 @@ async function main(): Promise<void> {
   const pki = createTestPki(lab.dir);
   const configFile = writeAgentConfig(pki, 'bench-agent', {
     log: { level: process.env.BENCH_LOG_LEVEL ?? 'info' },
-    ocserv: { socket_file: lab.occtlSocket, sync_sessions: true, events: true, config_per_user_dir: lab.configPerUserDir, config_per_group_dir: lab.configPerGroupDir },
+    ocserv: { occtl_path: lab.agentOcctlPath, socket_file: lab.occtlSocket, sync_sessions: true, events: true, config_per_user_dir: lab.configPerUserDir, config_per_group_dir: lab.configPerGroupDir },
   });
   const agent = new AgentProcess(['--config', configFile]);
   try {
@@ -109,7 +113,7 @@ async function main(): Promise<void> {
     const control = await measure({ port: bare.port, pki: clientTls, sessions: SESSIONS, occtlRuns: 0, grpcCalls: GRPC_CALLS });
     bare.stop();
     const samples = await measure({
-      occtl: '/usr/bin/occtl',
+      occtl: lab.agentOcctlPath,
       socket: lab.occtlSocket,
       port: grpcPort,
       pki: clientTls,
@@ -117,7 +121,7 @@ async function main(): Promise<void> {
       occtlRuns: OCCTL_RUNS,
       grpcCalls: GRPC_CALLS,
     });
-    const showUsersOutput = execFileSync('/usr/bin/occtl', ['-s', lab.occtlSocket, '-j', 'show', 'users'], { encoding: 'utf8' });
+    const showUsersOutput = execFileSync(lab.agentOcctlPath, ['-s', lab.occtlSocket, '-j', 'show', 'users'], { encoding: 'utf8' });
     const results = {
       raw_show_users: summarize(samples.raw_show_users),
       raw_show_status: summarize(samples.raw_show_status),
@@ -132,7 +136,7 @@ async function main(): Promise<void> {
       when: new Date().toISOString(),
       machine: { cpus: cpus().length, node: process.version },
       sessions: SESSIONS,
-      ocserv_version: '1.1.6',
+      ocserv_version: lab.version,
       show_users_output_bytes: Buffer.byteLength(showUsersOutput),
       results,
       get_active_sessions_p99_over_raw_show_users_p99: Math.round(ratio * 1000) / 1000,

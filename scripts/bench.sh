@@ -33,3 +33,7 @@ fi
 if [ "${1:-all}" = soak ]; then
   TS_NODE_TRANSPILE_ONLY=1 node -r ts-node/register/transpile-only bench/hostile-soak.bench.ts
 fi
+# Not part of "all": builds the Debian rootfs of ocserv 1.3.0 and 1.5.0 when they are not cached (issue 13).
+if [ "${1:-all}" = ocserv-lab ]; then
+  TS_NODE_TRANSPILE_ONLY=1 node -r ts-node/register/transpile-only bench/ocserv-lab.bench.ts
+fi

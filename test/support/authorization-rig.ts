@@ -1,9 +1,10 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildHook, HOOK_BINARY, writeHookConfig, type OnAgentUnreachable } from './hook';
 import { startLabAgent } from './ocserv-lab/lab-agent';
 import { OcservLab, type LabUser } from './ocserv-lab/ocserv-lab';
+import { ocservRuntime } from './ocserv-lab/ocserv-runtime';
+import { defaultLabVersion } from './ocserv-lab/ocserv-versions';
 import { agentPortalTls, startPortalSimulator, TEST_POLICY_YAML, testPolicy, type TestPortal } from './portal-sim';
 import type { TestAgent } from './test-agent';
 import { deepMerge } from './test-agent-config';
@@ -15,7 +16,10 @@ import { MetricsRegistry } from '../../src/metrics/metrics-registry';
  * the compiled hook as connect- and disconnect-script; the hook talks to an
  * in-process agent over its Unix socket; the agent asks the portal simulator
  * over mTLS. Agents can be stopped and started again with other settings
- * (fail modes) against the same ocserv, socket path and portal.
+ * (fail modes) against the same ocserv, socket path and portal. For an ocserv
+ * under chroot (OCSERV_LAB_VERSION=1.3.0 / 1.5.0) the rig's dir is inside its
+ * rootfs, so the hook (copied in by the lab) reaches hook.conf and the agent's
+ * socket by their paths inside.
  */
 
 /** The rig's portal answers from the test policy (portal-sim.ts): alice and group staff allowed, bob denied, the rest by default denied. */
@@ -59,21 +63,28 @@ export interface AuthorizationRigOptions {
 
 export async function startAuthorizationRig(options: AuthorizationRigOptions = {}): Promise<AuthorizationRig> {
   buildHook();
+  const runtime = ocservRuntime(defaultLabVersion());
   // 0755, not mkdtemp's 0700: ocserv (root) runs the hook, which reads hook.conf and reaches the socket here.
-  const dir = mkdtempSync(join(tmpdir(), 'authz-rig-'));
+  // Under chroot the ocserv-lab- prefix lets the lab's cleanup remove it a day after a crashed run; short,
+  // because the agent's socket in it (and the temporary one it binds first) must fit in 107 bytes.
+  const dir = mkdtempSync(join(runtime.labParentDir, 'ocserv-lab-rig-'));
   chmodSync(dir, 0o755);
   const pki = createTestPki(dir);
   const socketPath = join(dir, 'hook.sock');
   const hookConfigFile = join(dir, 'hook.conf');
   const setHookConfig: AuthorizationRig['setHookConfig'] = (input) =>
-    void writeHookConfig(dir, { socket: socketPath, timeoutMs: input.timeoutMs ?? 5000, onAgentUnreachable: input.onAgentUnreachable });
+    void writeHookConfig(dir, {
+      socket: runtime.insidePath(socketPath),
+      timeoutMs: input.timeoutMs ?? 5000,
+      onAgentUnreachable: input.onAgentUnreachable,
+    });
   setHookConfig({});
   const portal = await startPortalSimulator(testPolicy(TEST_POLICY_YAML), { pki });
   const lab = await OcservLab.start({
     users: Object.values(RIG_USERS),
     connectScript: HOOK_BINARY,
     disconnectScript: HOOK_BINARY,
-    env: { OCSERV_AGENT_HOOK_CONFIG: hookConfigFile },
+    env: { OCSERV_AGENT_HOOK_CONFIG: runtime.insidePath(hookConfigFile) },
     extraConfig: options.extraConfig ?? [],
   });
   let current: TestAgent | undefined;

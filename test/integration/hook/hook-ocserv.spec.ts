@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '../../support/ocserv-lab/lab-agent';
 import { OcservLab, VpnClient } from '../../support/ocserv-lab/ocserv-lab';
+import { ocservRuntime } from '../../support/ocserv-lab/ocserv-runtime';
+import { defaultLabVersion } from '../../support/ocserv-lab/ocserv-versions';
 import { VpnClientRefused } from '../../support/ocserv-lab/vpn-client';
 import { FakeAgent, HookRequest } from './fake-agent';
 import { HOOK_BINARY, buildHook, writeHookConfig } from './hook-runner';
@@ -11,7 +12,9 @@ import { HOOK_BINARY, buildHook, writeHookConfig } from './hook-runner';
  * The compiled hook as a real ocserv's connect-, disconnect- and
  * host-update-script, real openconnect clients, and a test agent on the hook
  * socket that lets alice in and keeps bob out. ocserv passes its own environment
- * to scripts, which is how OCSERV_AGENT_HOOK_CONFIG reaches the hook.
+ * to scripts, which is how OCSERV_AGENT_HOOK_CONFIG reaches the hook. Under
+ * chroot (OCSERV_LAB_VERSION=1.3.0 / 1.5.0) the socket and hook.conf are in the
+ * rootfs, named to the hook by their paths inside.
  */
 const ALICE = { username: 'alice', password: 'alice-pw' };
 const BOB = { username: 'bob', password: 'bob-pw' };
@@ -43,15 +46,19 @@ describe('ocserv-agent-hook under a real ocserv', () => {
 
   beforeAll(async () => {
     buildHook();
-    dir = mkdtempSync(join(tmpdir(), 'hook-ocserv-'));
+    const runtime = ocservRuntime(defaultLabVersion());
+    // ocserv (root) runs the hook, which must reach the socket and hook.conf here.
+    dir = mkdtempSync(join(runtime.labParentDir, 'ocserv-lab-hook-'));
+    chmodSync(dir, 0o755);
     const socket = join(dir, 'agent.sock');
     agent = await FakeAgent.start(socket, decide);
+    const hookConfig = writeHookConfig(dir, { socket: runtime.insidePath(socket), timeoutMs: HOOK_TIMEOUT_MS });
     lab = await OcservLab.start({
       users: [ALICE, BOB],
       connectScript: HOOK_BINARY,
       disconnectScript: HOOK_BINARY,
-      extraConfig: [`host-update-script = ${HOOK_BINARY}`],
-      env: { OCSERV_AGENT_HOOK_CONFIG: writeHookConfig(dir, { socket, timeoutMs: HOOK_TIMEOUT_MS }), SECRET_TOKEN: LAB_SECRET },
+      hostUpdateScript: HOOK_BINARY,
+      env: { OCSERV_AGENT_HOOK_CONFIG: runtime.insidePath(hookConfig), SECRET_TOKEN: LAB_SECRET },
     });
   });
 

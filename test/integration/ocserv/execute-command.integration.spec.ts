@@ -11,7 +11,7 @@ jest.setTimeout(30_000);
 
 /*
  * ExecuteCommand over gRPC against a real ocserv. occtl_path points at a thin
- * wrapper that appends its argv to a file and then execs the real occtl, so the
+ * wrapper that appends its argv to a file and then execs the lab version's occtl, so the
  * tests see exactly what ran, and that refused requests ran nothing.
  */
 const ALICE = { username: 'alice', password: 'alice-pw' };
@@ -30,7 +30,7 @@ describe('AgentService.ExecuteCommand against a real ocserv', () => {
     lab = await OcservLab.start({ users: [ALICE] });
     argvLog = join(lab.dir, 'occtl-argv.log');
     const wrapper = join(lab.dir, 'occtl-recorder');
-    writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "$*" >> ${argvLog}\nexec /usr/bin/occtl "$@"\n`);
+    writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "$*" >> ${argvLog}\nexec ${lab.agentOcctlPath} "$@"\n`);
     chmodSync(wrapper, 0o755);
     agent = await startLabAgent(lab, { ocserv: { occtl_path: wrapper, events: false } });
     admin = agent.clientAs(TEST_IDENTITIES.admin);

@@ -5,15 +5,21 @@ import type { OcctlEvent } from '../../../src/occtl/occtl-records';
 import { OcctlService } from '../../../src/occtl/occtl.service';
 import { eventually, startLabAgent } from '../../support/ocserv-lab/lab-agent';
 import { OcservLab, VpnClient } from '../../support/ocserv-lab/ocserv-lab';
+import { OCSERV_VERSIONS, defaultLabVersion } from '../../support/ocserv-lab/ocserv-versions';
 import type { TestAgent } from '../../support/test-agent';
 
 /*
- * Every occtl command through the typed service, against a real ocserv 1.1.6
- * with real openconnect sessions (see test/support/ocserv-lab).
+ * Every occtl command through the typed service, against a real ocserv (1.1.6,
+ * or the version in $OCSERV_LAB_VERSION) with real openconnect sessions (see
+ * test/support/ocserv-lab).
  */
 const ALICE = { username: 'alice', password: 'alice-pw' };
 const BOB = { username: 'bob', password: 'bob-pw', group: 'devs' };
 const CAROL = { username: 'carol', password: 'carol-pw' };
+const DAVE = { username: 'dave', password: 'dave-pw' };
+const VERSION = OCSERV_VERSIONS[defaultLabVersion()];
+const withTerminate = VERSION.hasTerminate ? it : it.skip;
+const withoutTerminate = VERSION.hasTerminate ? it.skip : it;
 
 jest.setTimeout(30_000);
 
@@ -26,7 +32,7 @@ describe(OcctlService.name, () => {
   const events: OcctlEvent[] = [];
 
   beforeAll(async () => {
-    lab = await OcservLab.start({ users: [ALICE, BOB, CAROL] });
+    lab = await OcservLab.start({ users: [ALICE, BOB, CAROL, DAVE] });
     agent = await startLabAgent(lab);
     sut = agent.agent.app.get(OcctlService);
     agent.agent.app.get(OcctlEventStream).events$.subscribe((event) => events.push(event));
@@ -41,12 +47,12 @@ describe(OcctlService.name, () => {
 
   const userOf = async (username: string) => (await sut.showUsers()).find((user) => user.username === username);
 
-  it('detects the installed occtl version and its 16 commands (no terminate in 1.1.6)', () => {
+  it(`detects the installed occtl version and its commands (${VERSION.version}: terminate ${VERSION.hasTerminate ? 'listed' : 'absent'})`, () => {
     const capabilities = agent.agent.app.get(OcctlCapabilities);
-    expect(capabilities.version).toBe('1.1.6');
+    expect(capabilities.version).toBe(VERSION.version);
     expect(capabilities.isSupported('show users')).toBe(true);
     expect(capabilities.isSupported('stop now')).toBe(true);
-    expect(capabilities.isSupported('terminate user')).toBe(false);
+    expect(capabilities.isSupported('terminate user')).toBe(VERSION.hasTerminate);
   });
 
   it('show status: online, with the server pid and the active sessions', async () => {
@@ -129,8 +135,21 @@ describe(OcctlService.name, () => {
     await expect(sut.unbanIp('10.99.99.99')).resolves.toMatchObject({ ok: false, exitCode: 1 });
   });
 
-  it('terminate is refused as unsupported by occtl 1.1.6 before anything runs', async () => {
+  withoutTerminate('terminate is refused as unsupported by an occtl without it (1.1.6, 1.3.0) before anything runs', async () => {
     await expect(sut.terminateUser('alice')).rejects.toMatchObject({ code: AgentErrorCode.FailedPrecondition });
+  });
+
+  withTerminate('terminate user ends the session, its client exits and its cookie session is no longer valid (1.5.0)', async () => {
+    const dave = await lab.connect(DAVE);
+    const session = (await eventually(() => sut.showSessions('valid'), (all) => all.some((s) => s.username === 'dave')))
+      .find((candidate) => candidate.username === 'dave')?.session;
+    const result = await sut.terminateUser('dave');
+    expect(result).toMatchObject({ ok: true, exitCode: 0 });
+    expect(result.message).toContain('terminated');
+    await expect(dave.exited).resolves.toEqual(expect.any(Number));
+    expect(await userOf('dave')).toBeUndefined();
+    const valid = await eventually(() => sut.showSessions('valid'), (all) => !all.some((s) => s.session === session));
+    expect(valid.map((candidate) => candidate.session)).not.toContain(session);
   });
 
   it('show events delivers connect and disconnect events for a new session', async () => {

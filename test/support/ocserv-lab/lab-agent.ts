@@ -10,6 +10,8 @@ export function startLabAgent(lab: OcservLab, overrides: Overrides = {}): Promis
     ...overrides,
     session: { reconcile_interval_seconds: 2, ...overrides.session },
     ocserv: {
+      // The version's own occtl (a chroot wrapper for rootfs versions); it takes the socket's path on this machine.
+      occtl_path: lab.agentOcctlPath,
       socket_file: lab.occtlSocket,
       sync_sessions: true,
       events: true,

@@ -5,6 +5,7 @@ export interface OcservConfInput {
   readonly port: number;
   readonly connectScript: string;
   readonly disconnectScript: string;
+  readonly hostUpdateScript: string | undefined;
   readonly maxBanScore: number;
   readonly extraConfig: readonly string[];
 }
@@ -54,6 +55,7 @@ export function ocservConfText(input: OcservConfInput): string {
     `config-per-group = ${path('config-per-group')}/`,
     `connect-script = ${input.connectScript}`,
     `disconnect-script = ${input.disconnectScript}`,
+    ...(input.hostUpdateScript === undefined ? [] : [`host-update-script = ${input.hostUpdateScript}`]),
     ...input.extraConfig,
     '',
   ].join('\n');

@@ -1,12 +1,13 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { X509Certificate, createHash } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeTcpPort } from './free-port';
 import { killGroup, trackPid, untrackPid, waitForExit } from './lab-processes';
 import { ocservConfText } from './ocserv-conf';
-import { VpnClient, VpnClientOptions, connectVpnClient } from './vpn-client';
+import { OcservRuntime, ocservRuntime } from './ocserv-runtime';
+import { OCSERV_VERSIONS, OcservVersion, defaultLabVersion } from './ocserv-versions';
+import { VpnClient, VpnClientOptions, connectVpnClient, obtainVpnCookie } from './vpn-client';
 
 /*
  * A real ocserv (Debian's package) per test suite, on 127.0.0.1 only, every file
@@ -14,6 +15,12 @@ import { VpnClient, VpnClientOptions, connectVpnClient } from './vpn-client';
  * run as nobody and must reach the sockets in it, or TLS fails with "Error in
  * the pull function". max-ban-score defaults to 0 so failed logins in tests
  * never ban 127.0.0.1. Everything started is stopped by pid / process group.
+ *
+ * Versions other than this machine's 1.1.6 run under chroot in a cached Debian
+ * rootfs (see ocserv-runtime.ts): the lab dir is then inside the rootfs, and
+ * every path the lab exposes (dir, occtlSocket, configPerUserDir, logFile) is
+ * the path on this machine; ocserv.conf holds them as seen inside. The agent
+ * runs the version's own occtl through the wrapper at `agentOcctlPath`.
  */
 
 export interface LabUser {
@@ -23,10 +30,14 @@ export interface LabUser {
 }
 
 export interface OcservLabOptions {
+  /** Which ocserv to run; $OCSERV_LAB_VERSION, else this machine's 1.1.6. */
+  readonly version?: OcservVersion;
   readonly users?: readonly LabUser[];
-  /** Absolute path of the connect-script; /bin/true when unset. */
+  /** Absolute path of the connect-script; /bin/true when unset. Under chroot one from outside the rootfs is copied into the lab dir at each start. */
   readonly connectScript?: string;
   readonly disconnectScript?: string;
+  /** ocserv's host-update-script (unset: none); placed like the connect-script. */
+  readonly hostUpdateScript?: string;
   /** Ban scoring stays off (0) unless a test opts in on its own isolated instance. */
   readonly maxBanScore?: number;
   /** Extra `key = value` lines appended to ocserv.conf. */
@@ -36,7 +47,9 @@ export interface OcservLabOptions {
 }
 
 const START_TIMEOUT_MS = 10_000;
+const OCSERV = '/usr/sbin/ocserv';
 const OCCTL = '/usr/bin/occtl';
+const OCPASSWD = '/usr/bin/ocpasswd';
 
 export class OcservLab {
   private server: ChildProcess | undefined;
@@ -47,7 +60,19 @@ export class OcservLab {
     readonly port: number,
     private readonly options: OcservLabOptions,
     readonly serverPin: string,
+    private readonly runtime: OcservRuntime,
+    /** ocserv.occtl_path for an agent managing this lab: /usr/bin/occtl, or the wrapper of the version's occtl. */
+    readonly agentOcctlPath: string,
   ) {}
+
+  get version(): OcservVersion {
+    return this.runtime.version;
+  }
+
+  /** A path on this machine (e.g. under `dir`) as ocserv sees it. */
+  insidePath(hostPath: string): string {
+    return this.runtime.insidePath(hostPath);
+  }
 
   get occtlSocket(): string {
     return join(this.dir, 'occtl.sock');
@@ -75,17 +100,24 @@ export class OcservLab {
   }
 
   static async start(options: OcservLabOptions = {}): Promise<OcservLab> {
-    const dir = mkdtempSync(join(tmpdir(), 'ocserv-lab-'));
-    chmodSync(dir, 0o755);
-    mkdirSync(join(dir, 'config-per-user'), { mode: 0o755 });
-    mkdirSync(join(dir, 'config-per-group'), { mode: 0o755 });
-    const pin = makeServerCertificate(dir);
-    const users = options.users ?? [];
-    writeFileSync(join(dir, 'passwd'), '', { mode: 0o600 });
-    users.forEach((user) => addPasswdUser(dir, user));
-    const lab = new OcservLab(dir, await freeTcpPort(), options, pin);
-    await lab.startServer();
-    return lab;
+    const runtime = ocservRuntime(options.version ?? defaultLabVersion());
+    const dir = mkdtempSync(join(runtime.labParentDir, 'ocserv-lab-'));
+    runtime.attach(dir);
+    try {
+      chmodSync(dir, 0o755);
+      mkdirSync(join(dir, 'config-per-user'), { mode: 0o755 });
+      mkdirSync(join(dir, 'config-per-group'), { mode: 0o755 });
+      const pin = makeServerCertificate(dir);
+      writeFileSync(join(dir, 'passwd'), '', { mode: 0o600 });
+      (options.users ?? []).forEach((user) => addPasswdUser(runtime, dir, user));
+      const lab = new OcservLab(dir, await freeTcpPort(), options, pin, runtime, runtime.agentOcctl(dir));
+      await lab.startServer();
+      return lab;
+    } catch (error) {
+      runtime.detach();
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /** Starts ocserv (again, after stopServer) with the same config, port and users. */
@@ -94,10 +126,11 @@ export class OcservLab {
     writeFileSync(
       conf,
       ocservConfText({
-        dir: this.dir,
+        dir: this.insidePath(this.dir),
         port: this.port,
-        connectScript: this.options.connectScript ?? '/bin/true',
-        disconnectScript: this.options.disconnectScript ?? '/bin/true',
+        connectScript: this.runtime.programPath(this.options.connectScript ?? '/bin/true', this.dir),
+        disconnectScript: this.runtime.programPath(this.options.disconnectScript ?? '/bin/true', this.dir),
+        hostUpdateScript: this.options.hostUpdateScript === undefined ? undefined : this.runtime.programPath(this.options.hostUpdateScript, this.dir),
         maxBanScore: this.options.maxBanScore ?? 0,
         extraConfig: this.options.extraConfig ?? [],
       }),
@@ -106,7 +139,10 @@ export class OcservLab {
     const out = openSync(log, 'a');
     // -f keeps ocserv in the foreground; detached gives it (and the sec-mod and
     // workers it forks) a process group of its own to kill as one.
-    const server = spawn('/usr/sbin/ocserv', ['-c', conf, '-f'], {
+    // Under chroot, chroot execs ocserv: the pid and process group are ocserv's own.
+    const logStderr = OCSERV_VERSIONS[this.version].logStderrFlag ? ['--log-stderr'] : [];
+    const [file, argv] = this.runtime.command(OCSERV, ['-c', this.insidePath(conf), '-f', ...logStderr]);
+    const server = spawn(file, argv, {
       detached: true,
       stdio: ['ignore', out, out],
       env: { ...process.env, ...this.options.env },
@@ -114,6 +150,7 @@ export class OcservLab {
     closeSync(out);
     this.server = server;
     trackPid(server.pid, true);
+    if (server.pid !== undefined) this.runtime.serverStarted(server.pid);
     await this.waitUntilAnswering(server);
   }
 
@@ -130,10 +167,11 @@ export class OcservLab {
     untrackPid(server.pid);
   }
 
-  /** Runs occtl against this lab's socket (for assertions; the agent runs its own). */
+  /** Runs the version's own occtl against this lab's socket (for assertions; the agent runs its own). */
   occtl(args: readonly string[]): { stdout: string; status: number } {
+    const [file, argv] = this.runtime.command(OCCTL, ['-s', this.insidePath(this.occtlSocket), ...args]);
     try {
-      return { stdout: execFileSync(OCCTL, ['-s', this.occtlSocket, ...args], {
+      return { stdout: execFileSync(file, argv, {
           encoding: 'utf8',
           timeout: 10_000,
           stdio: ['ignore', 'pipe', 'pipe'],
@@ -152,10 +190,16 @@ export class OcservLab {
     return client;
   }
 
+  /** A cookie for `user` (openconnect --authenticate), to connect with as `{ cookie }`: the way a client comes back. */
+  cookieFor(user: LabUser): string {
+    return obtainVpnCookie({ url: this.url, pin: this.serverPin, user });
+  }
+
   /** Stops every client, then ocserv, then removes the dir. Safe to call twice. */
   async stop(): Promise<void> {
     await Promise.all([...this.clients].map((client) => client.stop()));
     await this.stopServer();
+    this.runtime.detach();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -186,9 +230,10 @@ function makeServerCertificate(dir: string): string {
   return `pin-sha256:${createHash('sha256').update(spki).digest('base64')}`;
 }
 
-function addPasswdUser(dir: string, user: LabUser): void {
-  const args = ['-c', join(dir, 'passwd'), ...(user.group === undefined ? [] : ['-g', user.group]), user.username];
-  execFileSync('/usr/bin/ocpasswd', args, { input: `${user.password}\n${user.password}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
+function addPasswdUser(runtime: OcservRuntime, dir: string, user: LabUser): void {
+  const group = user.group === undefined ? [] : ['-g', user.group];
+  const [file, argv] = runtime.command(OCPASSWD, ['-c', runtime.insidePath(join(dir, 'passwd')), ...group, user.username]);
+  execFileSync(file, argv, { input: `${user.password}\n${user.password}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
 }
 
 export type { VpnClient };

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { trackPid, untrackPid, waitForExit } from './lab-processes';
 
 export interface VpnClientOptions {
@@ -7,6 +7,8 @@ export interface VpnClientOptions {
   readonly pin: string;
   readonly user: { readonly username: string; readonly password: string };
   readonly userAgent?: string;
+  /** Log in with this cookie (from obtainVpnCookie) instead of the password, as a reconnecting client does. */
+  readonly cookie?: string;
   /**
    * The client's --script, /bin/true by default. Only a script that touches nothing but a
    * file in the lab dir (e.g. one recording the CISCO_* variables openconnect passes) may
@@ -27,6 +29,8 @@ export interface VpnClient {
   output(): string;
   /** SIGTERM (openconnect says goodbye to ocserv), SIGKILL after 5 s. */
   stop(): Promise<void>;
+  /** SIGKILL: gone without a word to ocserv, like a client whose network went away. */
+  drop(): Promise<void>;
 }
 
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -40,10 +44,10 @@ const CONFIGURED_PATTERN = /Configured as ([0-9.]+)/;
  * the password goes on stdin, never on the command line.
  */
 export function connectVpnClient(options: VpnClientOptions): Promise<VpnClient> {
+  const login = options.cookie === undefined ? ['--passwd-on-stdin', '--user', options.user.username] : ['--cookie-on-stdin'];
   const args = [
     '--non-inter',
-    '--passwd-on-stdin',
-    '--user', options.user.username,
+    ...login,
     '--servercert', options.pin,
     '--script', options.script ?? '/bin/true',
     '--no-dtls',
@@ -52,7 +56,7 @@ export function connectVpnClient(options: VpnClientOptions): Promise<VpnClient> 
   ];
   const child = spawn('/usr/sbin/openconnect', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   trackPid(child.pid, false);
-  child.stdin.end(`${options.user.password}\n`);
+  child.stdin.end(`${options.cookie ?? options.user.password}\n`);
   let output = '';
   const append = (chunk: Buffer) => {
     if (output.length < OUTPUT_CAP_CHARS) output += chunk.toString('utf8');
@@ -74,7 +78,7 @@ export function connectVpnClient(options: VpnClientOptions): Promise<VpnClient> 
       clearTimeout(timer);
       child.stdout.off('data', onData);
       child.stderr.off('data', onData);
-      resolve({ pid: child.pid, vpnIp: match[1], exited, output: () => output, stop: () => stopChild(child) });
+      resolve({ pid: child.pid, vpnIp: match[1], exited, output: () => output, stop: () => stopChild(child), drop: () => dropChild(child) });
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
@@ -94,6 +98,33 @@ export class VpnClientRefused extends Error {
   ) {
     super(`openconnect as ${username} exited (${exitCode}) before connecting:\n${output.slice(-1500)}`);
   }
+}
+
+const AUTHENTICATE_TIMEOUT_MS = 20_000;
+const COOKIE_PATTERN = /^COOKIE='([^']+)'$/m;
+
+/**
+ * A session cookie for `user`, from `openconnect --authenticate` (it logs in,
+ * prints COOKIE=..., and leaves without opening the tunnel). Same safety as a
+ * connect: the server's pin only, password on stdin.
+ */
+export function obtainVpnCookie(options: Pick<VpnClientOptions, 'url' | 'pin' | 'user'>): string {
+  const result = spawnSync(
+    '/usr/sbin/openconnect',
+    ['--authenticate', '--non-inter', '--passwd-on-stdin', '--user', options.user.username, '--servercert', options.pin, '--no-dtls', options.url],
+    { input: `${options.user.password}\n`, encoding: 'utf8', timeout: AUTHENTICATE_TIMEOUT_MS },
+  );
+  const cookie = COOKIE_PATTERN.exec(result.stdout ?? '')?.[1];
+  if (cookie === undefined) {
+    throw new Error(`openconnect --authenticate as ${options.user.username} printed no cookie (exit ${result.status}):\n${(result.stderr ?? '').slice(-1500)}`);
+  }
+  return cookie;
+}
+
+async function dropChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGKILL');
+  await waitForExit(child, 5_000);
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
