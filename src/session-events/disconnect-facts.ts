@@ -15,6 +15,12 @@ const STATS_RANK = { none: 0, 'last-look': 1, 'occtl-event': 2, script: 3 } as c
 type StatsSource = keyof typeof STATS_RANK;
 
 const FLAG = 'true';
+/** ocserv's reason texts are short (discon_reason_to_str); a longer one is cut, not carried whole. */
+const MAX_REASON_TEXT_LENGTH = 256;
+
+function clip(text: string): string {
+  return text.length > MAX_REASON_TEXT_LENGTH ? `${text.slice(0, MAX_REASON_TEXT_LENGTH)}…` : text;
+}
 
 export function factsOf(metadata: Readonly<Record<string, string>>): EndFacts {
   const intent = metadata['agent_intent'];
@@ -56,9 +62,9 @@ export function disconnectFromReport(
 export function mergeReport(body: DisconnectEventBody, report: SessionEndReport): DisconnectEventBody {
   const metadata: Record<string, string> = { ...body.metadata };
   metadata['reported_by'] = addSource(metadata['reported_by'], report.source);
-  if (report.ocservReason !== undefined && metadata['ocserv_reason'] === undefined) metadata['ocserv_reason'] = report.ocservReason;
+  if (report.ocservReason !== undefined && metadata['ocserv_reason'] === undefined) metadata['ocserv_reason'] = clip(report.ocservReason);
   if (report.ocservRestarted === true) metadata['ocserv_restarted'] = FLAG;
-  if (report.callerReason !== undefined && report.callerReason !== '') metadata['caller_reason'] = report.callerReason;
+  if (report.callerReason !== undefined && report.callerReason !== '') metadata['caller_reason'] = clip(report.callerReason);
   if (report.source === 'recovery') metadata['ended_while_agent_down'] = FLAG;
   const stats = betterStats(body.stats, metadata, report);
   return withReason({ ...body, stats, metadata });

@@ -69,6 +69,13 @@ describe(mergeReport.name, () => {
     expect(sut.metadata['reported_by']).toBe('occtl-event,hook');
   });
 
+  it('cuts a reason text longer than 256 characters instead of carrying it whole', () => {
+    const sut = disconnectFromReport(aReport({ source: 'occtl-event', ocservReason: 'x'.repeat(70_000), callerReason: 'y'.repeat(5000) }), undefined, undefined);
+    expect(sut.metadata['ocserv_reason']).toHaveLength(257);
+    expect(sut.metadata['caller_reason']).toHaveLength(257);
+    expect(sut.reason).toBe('UNSPECIFIED');
+  });
+
   it('records a NotifyDisconnect caller reason as metadata, not as a reason', () => {
     const sut = disconnectFromReport(aReport({ source: 'notify', callerReason: 'client said bye' }), undefined, undefined);
     expect(sut.reason).toBe('UNSPECIFIED');
