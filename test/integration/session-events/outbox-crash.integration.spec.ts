@@ -20,7 +20,8 @@ const KILL_BEFORE_CHECKPOINT_COMMITS = 60;
 /** Bytes into the page of the cut frame: a torn write, neither a frame boundary nor a page boundary. */
 const TORN_BYTES_INTO_FRAME = 24 + 1_000;
 
-jest.setTimeout(30_000);
+// Four writer runs, each bounded by WRITER_TIMEOUT_MS (45 s) only when something is wrong; ~4 s in all normally.
+jest.setTimeout(240_000);
 
 interface Reopened {
   readonly events: StoredEvent[];

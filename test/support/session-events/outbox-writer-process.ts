@@ -3,7 +3,11 @@ import { join } from 'node:path';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
 const WRITER = join(__dirname, 'outbox-writer.ts');
-const WRITER_TIMEOUT_MS = 15_000;
+/**
+ * Generous: under a full CI run (two jest workers, real ocserv suites) the writer's ts-node
+ * start and its reports through a pipe the busy parent drains late took over 15 s once.
+ */
+const WRITER_TIMEOUT_MS = 45_000;
 
 export interface CommittedLine {
   readonly kind: 'connect' | 'update' | 'disconnect';
