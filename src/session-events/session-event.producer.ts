@@ -5,7 +5,7 @@ import type { VpnSession } from '../session/vpn-session';
 import { disconnectFromReport, factsOf, mergeReport, withIntent, withOcservStopped } from './disconnect-facts';
 import { isUndecided } from './disconnect-reason.mapper';
 import { EventOutbox, type RecordOutcome } from './outbox/event-outbox';
-import type { ConnectEventBody, UpdateEventBody } from './session-event';
+import type { ConnectEventBody, SessionEventKind, UpdateEventBody } from './session-event';
 
 /** An intent announced this long ago no longer explains an end (the disconnect it preceded failed or never came). */
 const INTENT_TTL_MS = 60_000;
@@ -51,6 +51,7 @@ export class SessionEventProducer implements SessionLifecycleListener {
     private readonly clock: Clock,
     private readonly timing: ProducerTiming,
     private readonly sameOcservAnswers: OcservProbe = () => Promise.resolve(true),
+    private readonly recordFailed: (kind: SessionEventKind) => void = () => undefined,
   ) {}
 
   onRecorded(wake: () => void): void {
@@ -70,7 +71,7 @@ export class SessionEventProducer implements SessionLifecycleListener {
       connectedAtMs: session.connectedAtMs,
       metadata: { ...session.metadata, reported_by: start.source },
     };
-    this.handle(this.outbox.recordConnect(body, this.clock.nowMs()), body.sessionId);
+    this.handle(this.record('connect', () => this.outbox.recordConnect(body, this.clock.nowMs())), body.sessionId);
   }
 
   ending(intent: SessionEndIntent): void {
@@ -87,7 +88,7 @@ export class SessionEventProducer implements SessionLifecycleListener {
     if (nowMs - this.ocservGoneAtMs < this.timing.settleMs) body = withOcservStopped(body);
     const undecided = isUndecided(factsOf(body.metadata));
     const holdMs = this.timing.settleMs + (undecided ? PROBE_MAX_WAIT_MS : 0);
-    const outcome = this.outbox.recordDisconnect(body, nowMs, nowMs + holdMs);
+    const outcome = this.record('disconnect', () => this.outbox.recordDisconnect(body, nowMs, nowMs + holdMs));
     if (outcome.outcome === 'duplicate') {
       this.outbox.amendPendingDisconnect(report.sessionId, (pending) =>
         pending.username === report.username ? withIntent(mergeReport(pending, report), intent) : pending,
@@ -143,7 +144,7 @@ export class SessionEventProducer implements SessionLifecycleListener {
         },
       };
       // Sent at once: no other report of an end nobody saw will come.
-      this.handle(this.outbox.recordDisconnect(withSession, nowMs, nowMs), record.sessionId);
+      this.handle(this.record('disconnect', () => this.outbox.recordDisconnect(withSession, nowMs, nowMs)), record.sessionId);
       ended += 1;
     }
     if (ended > 0) this.logger.warn({ msg: 'sessions that ended while the agent was down reported (reason UNSPECIFIED)', sessions: ended });
@@ -164,7 +165,7 @@ export class SessionEventProducer implements SessionLifecycleListener {
       status: 'ACTIVE',
       metadata: session.metadata['ocserv_session'] === undefined ? {} : { ocserv_session: session.metadata['ocserv_session'] },
     };
-    const outcome = this.outbox.recordUpdate(body, nowMs);
+    const outcome = this.record('update', () => this.outbox.recordUpdate(body, nowMs));
     this.handle(outcome, session.sessionId);
     return outcome;
   }
@@ -202,6 +203,21 @@ export class SessionEventProducer implements SessionLifecycleListener {
       this.outbox.amendPendingDisconnect(sessionId, (body) => body, Math.max(nowMs, atMs + this.timing.settleMs));
     }
     this.wake();
+  }
+
+  /**
+   * A write the outbox could not make (SQLITE_FULL on a full disk, an I/O error) is counted
+   * and logged, never the caller's failure: a login is not refused because its report could
+   * not be kept. What is lost that way, recovery at the next start finds if ocserv still has it.
+   */
+  private record(kind: SessionEventKind, write: () => RecordOutcome): RecordOutcome {
+    try {
+      return write();
+    } catch (error) {
+      this.recordFailed(kind);
+      this.logger.error({ msg: 'session event not written to the outbox', kind, error: String(error) });
+      return { outcome: 'dropped', reason: `outbox write failed: ${String(error)}` };
+    }
   }
 
   private handle(outcome: RecordOutcome, sessionId: string): void {

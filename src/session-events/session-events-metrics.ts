@@ -22,6 +22,7 @@ export class SessionEventsMetrics {
   private readonly deliveredTotal: Counter<'kind'>;
   private readonly retriedTotal: Counter<'kind'>;
   private readonly unsuccessfulTotal: Counter<'kind'>;
+  private readonly recordFailuresTotal: Counter<'kind'>;
   private readonly latency: Histogram<'kind'>;
   private readonly inFlightGauge: Gauge;
   private readonly pausedGauge: Gauge;
@@ -93,6 +94,12 @@ export class SessionEventsMetrics {
       buckets: LATENCY_BUCKETS_SECONDS,
       registers: [registry],
     });
+    this.recordFailuresTotal = new Counter({
+      name: 'ocserv_agent_events_record_failures_total',
+      help: 'Session events that could not be written to the outbox (disk full, I/O error), by kind: lost unless recovery at the next start finds them.',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
     this.inFlightGauge = new Gauge({
       name: 'ocserv_agent_events_in_flight',
       help: 'EventService calls on the wire (at most events.max_in_flight).',
@@ -106,7 +113,12 @@ export class SessionEventsMetrics {
     for (const kind of KINDS) {
       this.deliveredTotal.inc({ kind }, 0);
       this.retriedTotal.inc({ kind }, 0);
+      this.recordFailuresTotal.inc({ kind }, 0);
     }
+  }
+
+  recordFailed(kind: SessionEventKind): void {
+    this.recordFailuresTotal.inc({ kind });
   }
 
   delivered(kind: SessionEventKind, latencySeconds: number): void {

@@ -38,10 +38,20 @@ import { SessionEventsWiring } from './session-events.wiring';
     },
     {
       provide: SessionEventProducer,
-      inject: [EventOutbox, Clock, ConfigService, OcservSessionSync],
-      useFactory: (outbox: EventOutbox, clock: Clock, config: ConfigService<AgentConfig, true>, sync: OcservSessionSync) =>
-        new SessionEventProducer(outbox, clock, { settleMs: config.get('events', { infer: true }).disconnect_settle_ms }, () =>
-          sync.sameOcservAnswers(),
+      inject: [EventOutbox, Clock, ConfigService, OcservSessionSync, SessionEventsMetrics],
+      useFactory: (
+        outbox: EventOutbox,
+        clock: Clock,
+        config: ConfigService<AgentConfig, true>,
+        sync: OcservSessionSync,
+        metrics: SessionEventsMetrics,
+      ) =>
+        new SessionEventProducer(
+          outbox,
+          clock,
+          { settleMs: config.get('events', { infer: true }).disconnect_settle_ms },
+          () => sync.sameOcservAnswers(),
+          (kind) => metrics.recordFailed(kind),
         ),
     },
     EventDeliverer,

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { SessionEventProducer } from '../../../src/session-events/session-event.producer';
 import { FAKE_CLOCK_START_MS } from '../builders/fake-clock';
-import { aSessionStart, anEndIntent } from '../builders/session-lifecycle.builder';
+import { SystemClock } from '../../../src/clock/clock';
+import { aSessionEnd, aSessionStart, anEndIntent } from '../builders/session-lifecycle.builder';
 import { aVpnSession } from '../builders/vpn-session.builder';
 import { advance, ENDED_AT_MS, ProducerRig, SETTLE_MS } from './producer-rig';
 
@@ -214,6 +215,20 @@ describe(SessionEventProducer.name, () => {
       rig.sut.usage(aVpnSession({ sessionId: 'sess-unknown' }), Date.now());
 
       expect(rig.pendingAtWake).toEqual([1, 2]);
+    });
+  });
+  describe('when the outbox cannot be written', () => {
+    it('counts the failed write by kind and never throws to the login or end that caused it', () => {
+      const failed: string[] = [];
+      const outbox = rig.workspace.open();
+      const sut = new SessionEventProducer(outbox, new SystemClock(), { settleMs: SETTLE_MS }, () => Promise.resolve(true), (kind) => failed.push(kind));
+      sut.started(aSessionStart());
+      outbox.close(); // every later write fails as a full disk or an I/O error would
+
+      expect(() => sut.started(aSessionStart({ session: aVpnSession({ sessionId: 'sess-bob-1', username: 'bob' }) }))).not.toThrow();
+      expect(() => sut.ended(aSessionEnd({ atMs: Date.now() }))).not.toThrow();
+      expect(sut.usage(aVpnSession(), Date.now())).toMatchObject({ outcome: 'dropped' });
+      expect(failed).toEqual(['connect', 'disconnect', 'update']);
     });
   });
 });
