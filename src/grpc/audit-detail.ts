@@ -1,3 +1,5 @@
+import { clipText } from '../validation/clip-text';
+
 /*
  * What a mutating call changed, known only once the domain has done it (the file
  * written, a short diff): the controller notes it on its gRPC call object and the
@@ -19,15 +21,11 @@ const details = new WeakMap<object, AuditDetail>();
 export function noteAuditDetail(call: unknown, detail: AuditDetail): void {
   if (typeof call !== 'object' || call === null) return;
   details.set(call, {
-    ...(detail.file !== undefined ? { file: cut(detail.file) } : {}),
-    ...(detail.change !== undefined ? { change: cut(detail.change) } : {}),
+    ...(detail.file !== undefined ? { file: clipText(detail.file, AUDIT_DETAIL_MAX_LENGTH) } : {}),
+    ...(detail.change !== undefined ? { change: clipText(detail.change, AUDIT_DETAIL_MAX_LENGTH) } : {}),
   });
 }
 
 export function auditDetailOf(call: unknown): AuditDetail | undefined {
   return typeof call === 'object' && call !== null ? details.get(call) : undefined;
-}
-
-function cut(text: string): string {
-  return text.length > AUDIT_DETAIL_MAX_LENGTH ? `${text.slice(0, AUDIT_DETAIL_MAX_LENGTH)}…` : text;
 }

@@ -4,6 +4,7 @@ import { isIpAddress, isIpNetwork } from '../validation/ip-network';
 import type { PolicyQuery, PolicyVerdict } from './policy-checker';
 import { PortalFailure, PortalFailureKind } from './portal-failure';
 import type { SessionQuery, SessionVerdict } from './session-validator';
+import { clipText } from '../validation/clip-text';
 
 /*
  * Domain <-> vpn.v1.AuthService wire. The portal is trusted to decide, not to
@@ -51,7 +52,7 @@ export function toPolicyVerdict(response: CheckPolicyResponse): PolicyVerdict {
   const allowed = response.allowed === true && response.should_disconnect !== true;
   return {
     allowed,
-    denyReason: allowed ? '' : clip(response.deny_reason || 'denied by the portal'),
+    denyReason: allowed ? '' : clipText(response.deny_reason || 'denied by the portal', MAX_TEXT_LENGTH),
     routes: allowed ? [...routes] : [],
     dnsServers: allowed ? [...dnsServers] : [],
     shouldDisconnect: response.should_disconnect === true,
@@ -78,13 +79,9 @@ export function toSessionVerdict(response: Partial<ValidateSessionResponse> | un
   const reason = response?.invalid_reason;
   return {
     valid: response?.valid === true,
-    invalidReason: typeof reason === 'string' ? clip(reason) : '',
+    invalidReason: typeof reason === 'string' ? clipText(reason, MAX_TEXT_LENGTH) : '',
     forceDisconnect: response?.force_disconnect === true,
   };
-}
-
-function clip(text: string): string {
-  return text.length > MAX_TEXT_LENGTH ? `${text.slice(0, MAX_TEXT_LENGTH)}…` : text;
 }
 
 function invalidAnswer(what: string): PortalFailure {

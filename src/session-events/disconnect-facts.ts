@@ -1,6 +1,7 @@
 import type { SessionEndIntent, SessionEndReport } from '../session/session-lifecycle';
 import { type EndFacts, mapDisconnectReason } from './disconnect-reason.mapper';
 import type { DisconnectEventBody, SessionStatsFacts } from './session-event';
+import { clipText } from '../validation/clip-text';
 
 /*
  * One session end can be reported several times: by the disconnect-script (counters, no
@@ -17,10 +18,6 @@ type StatsSource = keyof typeof STATS_RANK;
 const FLAG = 'true';
 /** ocserv's reason texts are short (discon_reason_to_str); a longer one is cut, not carried whole. */
 const MAX_REASON_TEXT_LENGTH = 256;
-
-function clip(text: string): string {
-  return text.length > MAX_REASON_TEXT_LENGTH ? `${text.slice(0, MAX_REASON_TEXT_LENGTH)}…` : text;
-}
 
 export function factsOf(metadata: Readonly<Record<string, string>>): EndFacts {
   const intent = metadata['agent_intent'];
@@ -62,9 +59,9 @@ export function disconnectFromReport(
 export function mergeReport(body: DisconnectEventBody, report: SessionEndReport): DisconnectEventBody {
   const metadata: Record<string, string> = { ...body.metadata };
   metadata['reported_by'] = addSource(metadata['reported_by'], report.source);
-  if (report.ocservReason !== undefined && metadata['ocserv_reason'] === undefined) metadata['ocserv_reason'] = clip(report.ocservReason);
+  if (report.ocservReason !== undefined && metadata['ocserv_reason'] === undefined) metadata['ocserv_reason'] = clipText(report.ocservReason, MAX_REASON_TEXT_LENGTH);
   if (report.ocservRestarted === true) metadata['ocserv_restarted'] = FLAG;
-  if (report.callerReason !== undefined && report.callerReason !== '') metadata['caller_reason'] = clip(report.callerReason);
+  if (report.callerReason !== undefined && report.callerReason !== '') metadata['caller_reason'] = clipText(report.callerReason, MAX_REASON_TEXT_LENGTH);
   if (report.source === 'recovery') metadata['ended_while_agent_down'] = FLAG;
   const stats = betterStats(body.stats, metadata, report);
   return withReason({ ...body, stats, metadata });

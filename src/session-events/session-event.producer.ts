@@ -83,8 +83,7 @@ export class SessionEventProducer implements SessionLifecycleListener {
   ended(report: SessionEndReport): void {
     const nowMs = this.clock.nowMs();
     const intent = this.intentFor(report.sessionId, report.username, nowMs);
-    const live = this.liveConnectedAt(report);
-    let body = disconnectFromReport(report, intent, live);
+    let body = disconnectFromReport(report, intent, undefined);
     if (nowMs - this.ocservGoneAtMs < this.timing.settleMs) body = withOcservStopped(body);
     const undecided = isUndecided(factsOf(body.metadata));
     const holdMs = this.timing.settleMs + (undecided ? PROBE_MAX_WAIT_MS : 0);
@@ -231,12 +230,6 @@ export class SessionEventProducer implements SessionLifecycleListener {
     this.intents.delete(sessionId);
     if (nowMs - held.atMs > INTENT_TTL_MS || held.intent.username !== username) return undefined;
     return held.intent;
-  }
-
-  /** The connect time the store lost track of: only needed when the report carries no session. */
-  private liveConnectedAt(report: SessionEndReport): number | undefined {
-    if (report.lastKnown !== undefined) return report.lastKnown.connectedAtMs;
-    return undefined;
   }
 
   private remember<V>(map: Map<string, V>, key: string, value: V): void {

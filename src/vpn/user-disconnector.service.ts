@@ -8,6 +8,10 @@ import { OcservSessionSync } from '../session/ocserv-session-sync.service';
 import { SessionLifecycle } from '../session/session-lifecycle';
 import { type SessionEndOrder, SessionTerminator } from '../session/session-terminator';
 import type { UserDisconnectOrder, UserDisconnectOutcome } from './vpn-notices';
+import { clipText } from '../validation/clip-text';
+
+/** An end's detail goes into event metadata, cut here (the store's per-value limit is far above; the portal needs no essay). */
+const MAX_INTENT_DETAIL_LENGTH = 256;
 
 /**
  * DisconnectUser against the live ocserv, not the store: the sessions are looked
@@ -37,7 +41,7 @@ export class UserDisconnector extends SessionTerminator {
     }
     const targets = order.allSessions ? sessions : [newest(sessions)];
     for (const user of targets) {
-      this.lifecycle.ending({ sessionId: sessionIdOf(user.id), username: user.username, reason: 'ADMIN_FORCED', detail: clip(`DisconnectUser: ${order.reason}`) });
+      this.lifecycle.ending({ sessionId: sessionIdOf(user.id), username: user.username, reason: 'ADMIN_FORCED', detail: clipText(`DisconnectUser: ${order.reason}`, MAX_INTENT_DETAIL_LENGTH) });
     }
     const results = await Promise.all(targets.map(async (user) => ({ user, result: await this.occtl.disconnectId(user.id) })));
     const failures: string[] = [];
@@ -64,7 +68,7 @@ export class UserDisconnector extends SessionTerminator {
     const id = Number(order.sessionId);
     const current = await this.occtl.showId(id);
     if (current === undefined || current.username !== order.username) return false;
-    this.lifecycle.ending({ sessionId: order.sessionId, username: order.username, reason: order.reason, detail: clip(order.detail) });
+    this.lifecycle.ending({ sessionId: order.sessionId, username: order.username, reason: order.reason, detail: clipText(order.detail, MAX_INTENT_DETAIL_LENGTH) });
     const result = await this.occtl.disconnectId(id);
     if (!result.ok) {
       this.logger.warn({ msg: 'session not ended', session: order.sessionId, user: order.username, reason: order.reason, error: result.message });
@@ -74,11 +78,6 @@ export class UserDisconnector extends SessionTerminator {
     this.logger.log({ msg: 'session ended', session: order.sessionId, user: order.username, reason: order.reason, detail: order.detail });
     return true;
   }
-}
-
-/** Cut for metadata (the store's per-value limit is far above; the portal needs no essay). */
-function clip(text: string): string {
-  return text.length > 256 ? `${text.slice(0, 256)}…` : text;
 }
 
 /** The latest connect time wins; worker ids (pids) break ties, higher being later in practice. */
