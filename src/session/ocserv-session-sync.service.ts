@@ -74,6 +74,8 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
   private inFlight: Promise<ReconcileReport> | undefined;
   private state: OcservSyncState = { reachable: false, lastSuccessMs: undefined, lastError: undefined, status: undefined };
   private everReached = false;
+  /** SessionLifecycle.synced() is told once, after the first reconciliation that reached ocserv. */
+  private syncedOnce = false;
 
   constructor(
     private readonly store: SessionStore,
@@ -224,7 +226,10 @@ export class OcservSessionSync implements OnApplicationBootstrap, OnApplicationS
         this.lifecycle.ended({ ...end, lastKnown: session, ...(ocservRestarted ? { ocservRestarted } : {}) });
       }
     }
-    this.lifecycle.synced(this.store.list());
+    if (!this.syncedOnce) {
+      this.syncedOnce = true;
+      this.lifecycle.synced(this.store.list());
+    }
     return { added, updated, removed, ocservRestarted };
   }
 

@@ -46,7 +46,10 @@ export interface SessionLifecycleListener {
   ending(intent: SessionEndIntent): void;
   /** ocserv stopped answering or its event stream ended: `detail` says which. */
   ocservGone(detail: string): void;
-  /** A reconciliation reached ocserv; `live` is the store's sessions after it (ocserv's, plus connects newer than its snapshot). */
+  /**
+   * The first reconciliation after start reached ocserv (told once); `live` is the store's
+   * sessions after it (ocserv's, plus connects newer than its snapshot).
+   */
   synced(live: readonly VpnSession[]): void;
 }
 
