@@ -121,6 +121,19 @@ describe(SessionEventProducer.name, () => {
       expect(end.metadata).toMatchObject({ agent_intent: reason, agent_detail: 'why: because', reason_source: 'agent', ocserv_reason: 'server disconnected' });
     });
 
+    it('holds at most 10,000 intents: past that the oldest is forgotten, the newest still applies', () => {
+      rig.start();
+      rig.sut.ending(anEndIntent());
+      for (let i = 0; i < 10_000; i += 1) rig.sut.ending(anEndIntent({ sessionId: `other-${i}`, username: 'bob' }));
+
+      rig.end({ source: 'occtl-event', ocservReason: 'server disconnected' });
+      rig.start(aVpnSession({ sessionId: 'other-9999', username: 'bob' }));
+      rig.end({ sessionId: 'other-9999', username: 'bob', source: 'occtl-event', ocservReason: 'server disconnected' });
+
+      const reasons = Object.fromEntries(rig.disconnects().map((event) => [event.body.sessionId, event.body.reason]));
+      expect(reasons).toEqual({ 'sess-alice-1': 'UNSPECIFIED', 'other-9999': 'ADMIN_FORCED' });
+    });
+
     it('amends an end already recorded when the intent comes after it', () => {
       rig.start();
       rig.end({ source: 'occtl-event', ocservReason: 'server disconnected' });
